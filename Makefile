@@ -1,0 +1,33 @@
+# Two entry points for a fresh machine: `make run` and `make test`.
+VENV   ?= .venv
+PYTHON ?= python3
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.installed
+
+.PHONY: run test venv browser model bench clean
+
+run: $(STAMP)
+	$(VENV)/bin/kg rebuild --seeds seeds --out exports
+
+test: $(STAMP) browser
+	$(VENV)/bin/pytest -q
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+# Debian's Chromium for the browser tests (root on CI; skipped with a note elsewhere).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: chromium missing and not root; browser tests will be skipped"; fi; }
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_rebuild.py
+
+clean:
+	rm -rf $(VENV) exports/*.ttl exports/*.nt exports/*.html exports/*.md exports/entities

@@ -1,0 +1,62 @@
+"""The `kg` command: a thin layer over the library. Each command parses options, calls one library
+function, prints, and maps our exceptions to exit codes (0 built, 1 built but fails SHACL, 2 bad input/config)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kg.errors import KgError
+
+
+def fail(error: KgError) -> "None":
+    click.echo(f"error: {error}", err=True)
+    sys.exit(error.exit_code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Knowledge graph of China's GPU and compute industry, built from news articles."""
+
+
+@main.command()
+@click.option("--seeds", "seeds_dir", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True,
+              help="Directory of articles to read.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("exports"), show_default=True,
+              help="Directory the exports are written to.")
+@click.option("--no-model", is_flag=True, help="Rules only: do not run the trained NER model.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
+def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, quiet: bool) -> None:
+    """Read every article in SEEDS and write graph.ttl, graph.nt, graph.html and report.md to OUT."""
+    from kg.build import BuildOptions, build
+
+    progress = None if quiet else (lambda msg: click.echo(msg, err=True))
+    try:
+        report = build(seeds_dir, out_dir, BuildOptions(use_model=not no_model), progress=progress)
+    except KgError as error:
+        fail(error)
+    click.echo(report.summary())
+    sys.exit(report.exit_code)
+
+
+@main.command(name="eval")
+@click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="Gold facts TSV (see ../shared/eval/README.md).")
+@click.option("--graph", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=Path("exports/graph.ttl"), show_default=True, help="Exported graph to score.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.option("-v", "verbose", is_flag=True, help="Also list every miss and every wrong triple.")
+def eval_(gold: Path, graph: Path, as_json: bool, verbose: bool) -> None:
+    """Score GRAPH against GOLD: precision, recall and F1 per predicate."""
+    from kg.evaluate import evaluate
+
+    try:
+        scores = evaluate(graph, gold)
+    except KgError as error:
+        fail(error)
+    click.echo(scores.to_json() if as_json else scores.table(verbose=verbose))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
