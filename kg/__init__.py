@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str):  # lazy: importing kg must not load rdflib/spaCy
     if name in ("build", "BuildOptions", "BuildReport"):
-        from kg import build as _build_module
+        from kg import pipeline as _build_module
         return getattr(_build_module, name)
     if name == "evaluate":
         from kg.evaluate import evaluate

@@ -29,7 +29,7 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
 def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, quiet: bool) -> None:
     """Read every article in SEEDS and write graph.ttl, graph.nt, graph.html and report.md to OUT."""
-    from kg.build import BuildOptions, build
+    from kg.pipeline import BuildOptions, build
 
     progress = None if quiet else (lambda msg: click.echo(msg, err=True))
     try:
