@@ -58,5 +58,51 @@ def eval_(gold: Path, graph: Path, as_json: bool, verbose: bool) -> None:
     click.echo(scores.to_json() if as_json else scores.table(verbose=verbose))
 
 
+@main.command()
+@click.argument("query", required=False)
+@click.option("--graph", type=click.Path(dir_okay=False, path_type=Path), default=Path("exports/graph.ttl"),
+              show_default=True, help="Exported graph to query.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml", "ntriples"]),
+              default="table", show_default=True,
+              help="SELECT/ASK: a table with labels, or SPARQL 1.1 results; CONSTRUCT/DESCRIBE: Turtle (or ntriples).")
+@click.option("--list", "list_", is_flag=True, help="List the named analyst questions in queries/.")
+@click.option("--queries", "queries_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory of named queries (default: queries/ of this checkout).")
+def query(query: str | None, graph: Path, fmt: str, list_: bool, queries_dir: Path | None) -> None:
+    """Run QUERY over the exported graph: SPARQL text, a .rq file, or @name of a named question.
+
+    Standard prefixes (kg: id: doc: ev: rdfs: skos: prov: xsd: dcterms: ...) need not be declared.
+    A syntax error prints its line and column and exits 2."""
+    from kg.query import describe_library, named_queries, run_query
+
+    try:
+        if list_:
+            click.echo(describe_library(named_queries(queries_dir)), nl=False)
+            return
+        if not query:
+            raise click.UsageError("give a QUERY, a FILE, @name, or --list")
+        click.echo(run_query(graph, query, fmt, queries_dir=queries_dir), nl=False)
+    except KgError as error:
+        fail(error)
+
+
+@main.command()
+@click.option("--graph", type=click.Path(dir_okay=False, path_type=Path), default=Path("exports/graph.ttl"),
+              show_default=True, help="Exported graph to serve; its directory's files are served too.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free port).")
+@click.option("--timeout", default=10.0, show_default=True, type=float, help="Time limit per query, in seconds.")
+@click.option("--max-rows", default=10000, show_default=True, type=int, help="Result-size cap (rows or triples).")
+def serve(graph: Path, host: str, port: int, timeout: float, max_rows: int) -> None:
+    """Read-only SPARQL 1.1 Protocol endpoint at /sparql, plus the HTML views and export files."""
+    from kg.serve import ServeOptions, serve_forever
+
+    try:
+        serve_forever(graph, ServeOptions(host=host, port=port, timeout=timeout, max_rows=max_rows),
+                      announce=lambda msg: click.echo(msg, err=True))
+    except KgError as error:
+        fail(error)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
