@@ -1,0 +1,118 @@
+"""Turns resolved entities, checked claims and documents into RDF triples (see docs/graph-schema.md)."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from kg.model import Document
+from kg.namespaces import DCTERMS, DOC, EV, ID, KG, PREFIXES, PROV, RDF, RDFS, SKOS
+from kg.rdf import Iri, Lit, Triple, TurtleWriter, to_ntriples
+from kg.resolve import Entity
+
+_TYPE = Iri(str(RDF.type))
+_LABEL = Iri(str(RDFS.label))
+_ALT = Iri(str(SKOS.altLabel))
+_LANG_ORDER = ("zh-Hant", "zh-Hans", "en")
+
+
+def kg(local: str) -> Iri:
+    return Iri(str(KG) + local)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A checked claim between resolved entities (``obj`` an entity id, or a number for figures)."""
+
+    subject: str
+    predicate: str
+    obj: "str | float"
+    doc_name: str
+    sentence: str
+    start: int                 # sentence offsets in the decoded file
+    end: int
+    extractor: str
+    confidence: float
+
+    @property
+    def is_figure(self) -> bool:
+        return not isinstance(self.obj, str)
+
+
+def entity_iri(ident: str) -> Iri:
+    return Iri(str(ID) + ident)
+
+
+def doc_iri(name: str) -> Iri:
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return Iri(str(DOC) + stem)
+
+
+def _object_term(fact: Fact):
+    return Lit.decimal(fact.obj) if fact.is_figure else entity_iri(fact.obj)
+
+
+def _evidence_id(fact: Fact) -> Iri:
+    raw = "\x1f".join(map(str, (fact.doc_name, fact.start, fact.end, fact.subject, fact.predicate, fact.obj)))
+    return Iri(str(EV) + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16])
+
+
+class GraphBuilder:
+    """Collects triples; ``triples`` is a set so the same fact said twice is asserted once."""
+
+    def __init__(self) -> None:
+        self.triples: set[Triple] = set()
+
+    def add_entity(self, entity: Entity) -> None:
+        s = entity_iri(entity.id)
+        add = self.triples.add
+        add((s, _TYPE, kg(entity.cls)))
+        labels = set()
+        for lang in _LANG_ORDER:
+            if lang in entity.labels and entity.labels[lang]:
+                add((s, _LABEL, Lit(entity.labels[lang], lang=lang)))
+                labels.add(entity.labels[lang])
+        for alt in entity.alt_labels - labels:
+            if alt:
+                add((s, _ALT, Lit(alt)))
+        for source in entity.found_by:
+            add((s, kg("foundBy"), Lit(source)))
+        for name in entity.documents:
+            add((s, kg("mentionedIn"), doc_iri(name)))
+        if entity.nanometers is not None:
+            add((s, kg("nanometers"), Lit.decimal(entity.nanometers)))
+
+    def add_document(self, document: Document) -> None:
+        s = doc_iri(document.name)
+        add = self.triples.add
+        add((s, _TYPE, kg("Document")))
+        add((s, _TYPE, Iri(str(PROV.Entity))))
+        add((s, kg("fileName"), Lit(document.name)))
+        add((s, kg("encoding"), Lit(document.encoding)))
+        for article in document.kept:
+            if article.title:
+                add((s, Iri(str(DCTERMS.title)), Lit(article.title)))
+        if document.date is not None:
+            add((s, Iri(str(DCTERMS.date)), Lit.date(document.date)))
+
+    def add_fact(self, fact: Fact) -> None:
+        s, p, o = entity_iri(fact.subject), (kg(fact.predicate) if fact.predicate != "type" else _TYPE), _object_term(fact)
+        add = self.triples.add
+        if fact.predicate != "type":
+            add((s, p, o))
+        ev = _evidence_id(fact)
+        add((ev, _TYPE, kg("Evidence")))
+        add((ev, Iri(str(RDF.subject)), s))
+        add((ev, Iri(str(RDF.predicate)), p))
+        add((ev, Iri(str(RDF.object)), o))
+        add((ev, kg("document"), doc_iri(fact.doc_name)))
+        add((ev, kg("sentence"), Lit(fact.sentence)))
+        add((ev, kg("startOffset"), Lit.integer(fact.start)))
+        add((ev, kg("endOffset"), Lit.integer(fact.end)))
+        add((ev, kg("extractor"), Lit(fact.extractor)))
+        add((ev, kg("confidence"), Lit.decimal(round(fact.confidence, 3))))
+
+    def turtle(self) -> str:
+        return TurtleWriter({k: str(v) for k, v in PREFIXES.items()}).write(self.triples)
+
+    def ntriples(self) -> str:
+        return to_ntriples(self.triples)

@@ -1,0 +1,155 @@
+"""Rule-based mention finding: the lexicon (Aho-Corasick over the normalised view) plus patterns for
+what has a shape (process nodes, product codes right after a company name).
+
+Works on an article's cleaned text and its same-length normalised view; offsets are into both."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ahocorasick
+
+from kg.lexicon import Lexicon, LexiconEntry
+from kg.model import Mention
+from kg.normalize import Normalizer
+
+# Nouns that, right after an ambiguous name, say which class is meant (normalised, Simplified).
+_CLASS_CUES = (
+    ("Chip", re.compile(r"^(?:系列)?(?:芯片|晶片|处理器|gpu|cpu|dcu|npu|加速卡|显卡|ai芯片)")),
+    ("SoftwarePlatform", re.compile(r"^(?:操作系统|os\b|系统软件|软件|平台)")),
+    ("System", re.compile(r"^(?:台式机|服务器|一体机|超级计算机|超算)")),
+)
+_NODE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(?:(?:至|到|-|~|—)\s*(\d{1,3})\s*)?(?:纳米|奈米|nm(?![a-z])|nanometer)")
+_PRODUCT_CODE = re.compile(r"[a-z]{1,5}[ \-]?[a-z]?\d{2,5}[a-z0-9]{0,3}(?:[ \-][a-z]\d{0,2}(?![a-z0-9]))?(?:系列)?")
+_NOT_PRODUCT_CODE = re.compile(r"^(?:fp|int|bf|tf|gddr|ddr|lpddr|hbm|pcie|usb|wifi|5g|4g|iso|gb|tb|mb|nm|no|top)\d")
+_ADJACENT = re.compile(r"^[\s的之「」“”]{0,2}$")
+_MAX_NODE_NM = 250
+
+
+def node_key(nm: float) -> str:
+    """Entity key of a process node: node-7nm, node-3.5nm."""
+    return f"node-{format_number(nm)}nm"
+
+
+def format_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+@dataclass(frozen=True)
+class _Alias:
+    length: int
+    entries: tuple[int, ...]      # indices into the lexicon's entries, file order
+
+
+class MentionFinder:
+    """Built once per pipeline from a lexicon; ``find`` is called per article."""
+
+    def __init__(self, lexicon: Lexicon, normalizer: Normalizer):
+        self.lexicon = lexicon
+        self.normalizer = normalizer
+        self._automaton = self._build(lexicon)
+
+    def _build(self, lexicon: Lexicon) -> ahocorasick.Automaton:
+        table: dict[str, list[int]] = {}
+        for index, entry in enumerate(lexicon.entries):
+            for form in entry.surface_forms:
+                for variant in self._variants(form):
+                    bucket = table.setdefault(variant, [])
+                    if index not in bucket:
+                        bucket.append(index)
+        automaton = ahocorasick.Automaton()
+        for alias, entries in table.items():
+            automaton.add_word(alias, _Alias(len(alias), tuple(entries)))
+        automaton.make_automaton()
+        return automaton
+
+    def _variants(self, form: str) -> set[str]:
+        base = self.normalizer.normalize(form.strip().strip("「」『』“”\"'"))
+        variants = {base}
+        if re.search(r"[a-z0-9][ \-][a-z0-9]", base):  # MLU370-X8 ~ MLU370 X8 ~ MLU370X8
+            variants |= {base.replace("-", " "), base.replace(" ", "-"), re.sub(r"[ \-]", "", base)}
+        return {v for v in variants if len(v) >= 2 or (len(v) == 1 and not v.isascii())} - {""}
+
+    def find(self, text: str, norm: str) -> list[Mention]:
+        """All mentions of ``text`` (cleaned article text) given its normalised view ``norm``."""
+        found = self._lexicon_matches(text, norm)
+        found += self._process_nodes(text, norm, found)
+        found += self._product_codes(text, norm, found)
+        return sorted(found, key=lambda m: (m.start, m.end))
+
+    # -- lexicon ------------------------------------------------------------------------------------
+    def _lexicon_matches(self, text: str, norm: str) -> list[Mention]:
+        candidates = []
+        for end_index, alias in self._automaton.iter(norm):
+            end = end_index + 1
+            start = end - alias.length
+            if _ascii_boundary_ok(norm, start, end):
+                candidates.append((start, end, alias))
+        chosen: list[Mention] = []
+        taken = bytearray(len(norm) + 1)
+        for start, end, alias in sorted(candidates, key=lambda c: (-(c[1] - c[0]), c[0])):
+            if any(taken[start:end]):
+                continue
+            taken[start:end] = b"\x01" * (end - start)
+            entry = self._pick(alias.entries, norm, end)
+            chosen.append(Mention(start, end, text[start:end], entry.cls, entry.id, "lexicon", 1.0))
+        return chosen
+
+    def _pick(self, indices: tuple[int, ...], norm: str, end: int) -> LexiconEntry:
+        entries = [self.lexicon.entries[i] for i in indices]
+        if len(entries) == 1:
+            return entries[0]
+        after = norm[end:end + 8].lstrip(" 」”")
+        for cls, cue in _CLASS_CUES:
+            for entry in entries:
+                if entry.cls == cls and cue.match(after):
+                    return entry
+        return entries[0]
+
+    # -- patterns -------------------------------------------------------------------------------------
+    def _process_nodes(self, text: str, norm: str, taken: list[Mention]) -> list[Mention]:
+        out = []
+        for match in _NODE.finditer(norm):
+            if _overlaps(match.start(), match.end(), taken):
+                continue
+            values = [match.group(1)] + ([match.group(2)] if match.group(2) else [])
+            for i, raw in enumerate(values):
+                nm = float(raw)
+                if not 0 < nm <= _MAX_NODE_NM:
+                    continue
+                # "7至12纳米": the first number's span is its digits only, the last one carries the unit
+                start, end = (match.start(1), match.end(1)) if (i == 0 and len(values) == 2) else \
+                             (match.start(i + 1), match.end())
+                out.append(Mention(start, end, text[start:end], "ProcessNode", node_key(nm),
+                                   "pattern:process-node", 1.0, nm))
+        return out
+
+    def _product_codes(self, text: str, norm: str, taken: list[Mention]) -> list[Mention]:
+        """A code-shaped token right after a company name (英偉達H200, 天數智芯 BI-V150) is a product."""
+        out = []
+        for company in (m for m in taken if m.cls == "Company"):
+            gap = re.match(r"[\s的之「」]{0,2}", norm[company.end:company.end + 2])
+            start = company.end + (gap.end() if gap else 0)
+            match = _PRODUCT_CODE.match(norm, start)
+            if not match or _NOT_PRODUCT_CODE.match(match.group()):
+                continue
+            end = match.end()
+            if not _ascii_boundary_ok(norm, start, end) or _overlaps(start, end, taken + out):
+                continue
+            out.append(Mention(start, end, text[start:end], "Chip", None, "pattern:product-code", 0.6))
+        return out
+
+
+def _overlaps(start: int, end: int, mentions: list[Mention]) -> bool:
+    return any(m.start < end and start < m.end for m in mentions)
+
+
+def _ascii_boundary_ok(text: str, start: int, end: int) -> bool:
+    """No letter-letter or digit-digit junction at either edge (A10 is not inside A100 or HA10)."""
+    def clash(a: str, b: str) -> bool:
+        return a.isascii() and b.isascii() and ((a.isalpha() and b.isalpha()) or (a.isdigit() and b.isdigit()))
+    if start > 0 and clash(text[start - 1], text[start]):
+        return False
+    if end < len(text) and clash(text[end - 1], text[end]):
+        return False
+    return True

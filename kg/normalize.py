@@ -1,0 +1,58 @@
+"""Length-preserving text normalisation for matching: full-width → ASCII, Traditional → Simplified
+(OpenCC t2s), ASCII lower case. Offsets in the normalised text equal offsets in the input, so a match
+found on the normalised view points straight back at the original characters (the evidence)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+# Full-width ASCII (U+FF01..U+FF5E) → ASCII, ideographic space → space, upper → lower: all 1:1.
+_WIDTH_AND_CASE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_WIDTH_AND_CASE[0x3000] = 0x20
+for _cp in range(ord("A"), ord("Z") + 1):
+    _WIDTH_AND_CASE[_cp] = _cp + 32
+for _cp in range(0xFF21, 0xFF3B):  # full-width A-Z → a-z
+    _WIDTH_AND_CASE[_cp] = _cp - 0xFEE0 + 32
+_TABLE = str.maketrans(_WIDTH_AND_CASE)
+
+
+class Normalizer:
+    """Builds the OpenCC converter once; ``normalize`` keeps the length of its input."""
+
+    def __init__(self) -> None:
+        self._t2s = opencc.OpenCC("t2s")
+        self._s2t = opencc.OpenCC("s2t")
+
+    def normalize(self, text: str) -> str:
+        folded = text.translate(_TABLE)
+        simplified = self._t2s.convert(folded)
+        if len(simplified) == len(folded):
+            return simplified
+        return "".join(self._char_t2s(ch) for ch in folded)  # rare: a phrase rule changed the length
+
+    def _char_t2s(self, ch: str) -> str:
+        out = self._t2s.convert(ch)
+        return out if len(out) == 1 else ch
+
+    def to_traditional(self, text: str) -> str:
+        return self._s2t.convert(text)
+
+    def to_simplified(self, text: str) -> str:
+        return self._t2s.convert(text)
+
+    def key(self, text: str) -> str:
+        """Comparison key for names: NFKC, Simplified, lower case, no spaces/hyphens/dots/quotes."""
+        text = unicodedata.normalize("NFKC", text)
+        return _KEY_STRIP.sub("", self._t2s.convert(text).lower())
+
+
+_KEY_STRIP = re.compile(r"[\s\-·・_「」『』“”\"']+")
+
+
+@lru_cache(maxsize=1)
+def default_normalizer() -> Normalizer:
+    """One shared converter for callers that do not hold a pipeline object (tests, CLI helpers)."""
+    return Normalizer()

@@ -1,0 +1,137 @@
+"""A small, fast, deterministic RDF writer for our own triples.
+
+Terms are plain Python values: an IRI is ``Iri(str)``, a literal is ``Lit``. Output is sorted, so the same
+triples give byte-identical N-Triples and Turtle whatever order they were made in. rdflib and
+pyoxigraph read both (tests parse them back)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+class Iri(str):
+    __slots__ = ()
+
+
+@dataclass(frozen=True, order=True)
+class Lit:
+    lexical: str
+    lang: str = ""
+    datatype: str = ""
+
+    @classmethod
+    def decimal(cls, value: float) -> "Lit":
+        text = format(Decimal(repr(float(value))).normalize(), "f")
+        return cls(text if "." in text else text + ".0", datatype=XSD + "decimal")
+
+    @classmethod
+    def integer(cls, value: int) -> "Lit":
+        return cls(str(int(value)), datatype=XSD + "integer")
+
+    @classmethod
+    def date(cls, value) -> "Lit":
+        return cls(value.isoformat(), datatype=XSD + "date")
+
+
+Term = Iri | Lit
+Triple = tuple[Iri, Iri, Term]
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _escape(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ch in "\u2028\u2029\ufffe\uffff" or 0xD800 <= ord(ch) <= 0xDFFF:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _escape_iri(iri: str) -> str:
+    return "".join(ch if ch not in '<>"{}|^`\\ ' and ord(ch) > 0x20 else f"%{ord(ch):02X}" for ch in iri)
+
+
+def nt_term(term: Term) -> str:
+    if isinstance(term, Lit):
+        body = f'"{_escape(term.lexical)}"'
+        if term.lang:
+            return f"{body}@{term.lang}"
+        if term.datatype and term.datatype != XSD + "string":
+            return f"{body}^^<{term.datatype}>"
+        return body
+    return f"<{_escape_iri(term)}>"
+
+
+def _sort_key(term: Term) -> tuple:
+    if isinstance(term, Lit):
+        return (1, term.datatype, term.lang, term.lexical)
+    return (0, str(term))
+
+
+def sorted_triples(triples: set[Triple]) -> list[Triple]:
+    return sorted(triples, key=lambda t: (t[0], t[1], _sort_key(t[2])))
+
+
+def to_ntriples(triples: set[Triple]) -> str:
+    return "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in sorted_triples(triples))
+
+
+class TurtleWriter:
+    """Turtle with prefixes, subjects grouped, predicates and objects sorted."""
+
+    def __init__(self, prefixes: dict[str, str]):
+        # longest namespace first so ev:/doc:/id: win over a shorter base
+        self.prefixes = sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+    def _name(self, iri: str) -> str:
+        if iri == RDF_TYPE:
+            return "a"
+        for prefix, ns in self.prefixes:
+            if iri.startswith(ns):
+                local = iri[len(ns):]
+                if local and _safe_local(local):
+                    return f"{prefix}:{local}"
+        return f"<{_escape_iri(iri)}>"
+
+    def _object(self, term: Term) -> str:
+        if isinstance(term, Lit):
+            if term.datatype == XSD + "decimal" or term.datatype == XSD + "integer":
+                return term.lexical
+            if term.datatype and term.datatype != XSD + "string":
+                return f'"{_escape(term.lexical)}"^^{self._name(term.datatype)}'
+            return nt_term(term)
+        return self._name(term)
+
+    def write(self, triples: set[Triple]) -> str:
+        lines = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(self.prefixes)]
+        lines.append("")
+        current = None
+        block: list[str] = []
+        for s, p, o in sorted_triples(triples):
+            if s != current:
+                if block:
+                    lines.append(" ;\n".join(block) + " .\n")
+                current, block = s, []
+                block.append(f"{self._name(s)} {self._name(p)} {self._object(o)}")
+                last_p = p
+                continue
+            if p == last_p:
+                block[-1] += f", {self._object(o)}"
+            else:
+                block.append(f"    {self._name(p)} {self._object(o)}")
+                last_p = p
+        if block:
+            lines.append(" ;\n".join(block) + " .\n")
+        return "\n".join(lines)
+
+
+def _safe_local(local: str) -> bool:
+    """Conservative PN_LOCAL check: ASCII letters/digits/_/- only, not ending in '-' or '.'."""
+    return all(c.isascii() and (c.isalnum() or c in "_-") for c in local) and local[-1] != "-"

@@ -1,0 +1,173 @@
+"""A sentence seen by the relation rules: its normalised text, clauses and typed mentions, with the
+small structural helpers every rule needs (lists, subjects, topics, modality)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg.model import Mention, Sentence, is_a
+
+CLAUSE_BREAK = re.compile(r"[，,；;：:！!？?]")
+# text between two items of a list: optional parenthetical note, a separator, an optional descriptor
+LIST_GAP = re.compile(r"^\s*(?:[（(][^（）()，。]{0,24}[）)])?\s*(?:[、/／]|和|及|与|以及|或|跟|、以及)\s*"
+                      r"[^，。；、,;（）()]{0,12}$")
+ADJACENT = re.compile(r"^[\s的之「」“”『』]{0,3}$")
+# words that turn an assertion into a plan, wish, rumour or denial
+MODALITY = re.compile(r"拟|计划|打算|准备|将要|有望|预计|可能|建议|考虑|寻求|争取|力争|希望|或将|传出|传闻|未能|尚未|没有|未(?!来|知)|否认|放弃|终止|取消|不再|排队|申请|筹备|递表|冲刺|辅导|候场|有意|欲|意向")
+PREPOSITION_BEFORE = re.compile(r"(?:与|和|同|跟|对|向|在|从|比|较|被|给|把|将|为|由|替|联合|携手)\s*$")
+TOPIC_LEAD = re.compile(r"^\s*(?:如|例如|比如|其中|而|但|同时|此外|另外|另一方面|其次|首先|再次|目前|当前|近年|今年|去年)?\s*")
+UNITS_OF = {"Organization", "Product"}
+
+
+@dataclass(frozen=True)
+class Item:
+    """A mention in sentence coordinates."""
+
+    mention: Mention
+    start: int
+    end: int
+    index: int
+
+    @property
+    def cls(self) -> str:
+        return self.mention.cls
+
+    def is_a(self, classes: tuple[str, ...]) -> bool:
+        return any(is_a(self.cls, c) for c in classes)
+
+
+class SentenceView:
+    def __init__(self, sentence: Sentence, norm: str, mentions: list[Mention]):
+        self.sentence = sentence
+        self.norm = norm                       # normalised sentence text, same length as sentence.text
+        base = sentence.start
+        self.items = [Item(m, m.start - base, m.end - base, i) for i, m in enumerate(mentions)]
+        self.clause_starts = [0] + [m.end() for m in CLAUSE_BREAK.finditer(norm)]
+        self._clause_of_item = [self.clause_of(it.start) for it in self.items]
+
+    # -- positions ------------------------------------------------------------------------------------
+    def clause_of(self, pos: int) -> int:
+        lo = 0
+        for i, start in enumerate(self.clause_starts):
+            if start <= pos:
+                lo = i
+            else:
+                break
+        return lo
+
+    def clause_span(self, clause: int) -> tuple[int, int]:
+        start = self.clause_starts[clause]
+        end = self.clause_starts[clause + 1] - 1 if clause + 1 < len(self.clause_starts) else len(self.norm)
+        return start, end
+
+    def gap(self, a: Item, b: Item) -> str:
+        return self.norm[a.end:b.start]
+
+    def items_in(self, start: int, end: int, classes: tuple[str, ...] | None = None) -> list[Item]:
+        return [it for it in self.items if it.start >= start and it.end <= end and
+                (classes is None or it.is_a(classes))]
+
+    # -- lists ----------------------------------------------------------------------------------------
+    def list_from(self, first: Item, classes: tuple[str, ...]) -> list[Item]:
+        """``first`` and the items coordinated after it (3dfx、遊戲物理技術開發商AGEIA等企業)."""
+        out = [first]
+        for nxt in self.items[first.index + 1:]:
+            if not nxt.is_a(classes) or not LIST_GAP.match(self.gap(out[-1], nxt)):
+                break
+            out.append(nxt)
+        return out
+
+    def list_ending_at(self, last: Item, classes: tuple[str, ...]) -> list[Item]:
+        """``last`` and the items coordinated before it (摩爾線程、沐曦股份相繼登陸)."""
+        out = [last]
+        for prev in reversed(self.items[:last.index]):
+            if not prev.is_a(classes) or not re.match(r"^\s*(?:[、/／]|和|及|与|以及)\s*$", self.gap(prev, out[0])):
+                break
+            out.insert(0, prev)
+        return out
+
+    def first_after(self, pos: int, classes: tuple[str, ...], max_gap: int, gap_ok: re.Pattern | None = None,
+                    same_clause: bool = True) -> Item | None:
+        """The first item of ``classes`` starting within ``max_gap`` chars after ``pos``."""
+        clause = self.clause_of(pos)
+        for it in self.items:
+            if it.start < pos:
+                continue
+            if same_clause and self._clause_of_item[it.index] != clause:
+                return None
+            between = self.norm[pos:it.start]
+            if len(between) > max_gap or (gap_ok is not None and not gap_ok.match(between)):
+                return None
+            if it.is_a(classes):
+                return it
+            return None   # another mention stands in between
+        return None
+
+    # -- subjects ---------------------------------------------------------------------------------------
+    def subject_before(self, pos: int, domain: tuple[str, ...], carry: bool = True, loose: bool = False) -> Item | None:
+        """The subject of a trigger at ``pos``: the last fitting item before it in its clause that is not
+        governed by a preposition; else (``carry``) the topic of an earlier clause of the sentence;
+        else (``loose``) the nearest earlier fitting item of the sentence."""
+        clause = self.clause_of(pos)
+        c_start, _ = self.clause_span(clause)
+        for it in reversed(self.items):
+            if it.end > pos or it.start < c_start:
+                continue
+            if self._governed(it, c_start):
+                continue
+            if it.is_a(domain):
+                return it
+        if not carry:
+            return None
+        for earlier in range(clause - 1, -1, -1):
+            head = self.topic(earlier)
+            if head is not None and head.is_a(domain):
+                return head
+        if loose:
+            for it in reversed(self.items):
+                if it.end <= c_start and it.is_a(domain):
+                    return it
+        return None
+
+    def _governed(self, it: Item, clause_start: int) -> bool:
+        """Is the item the object of a preposition (與X, 在X, 向X …) rather than a subject?"""
+        chain_start = it
+        for prev in reversed(self.items[:it.index]):
+            if prev.start < clause_start or not ADJACENT.match(self.gap(prev, chain_start)):
+                break
+            chain_start = prev
+        before = self.norm[clause_start:chain_start.start]
+        return bool(PREPOSITION_BEFORE.search(before[-4:]))
+
+    def topic(self, clause: int) -> Item | None:
+        """Head of the noun phrase a clause opens with (中微電科技的「南風」系列 → 南風)."""
+        c_start, c_end = self.clause_span(clause)
+        lead = TOPIC_LEAD.match(self.norm, c_start)
+        first_pos = lead.end() if lead else c_start
+        chain: list[Item] = []
+        for it in self.items:
+            if it.start < c_start or it.start >= c_end:
+                continue
+            if not chain:
+                if it.start - first_pos > 2:
+                    return None
+                chain.append(it)
+            elif ADJACENT.match(self.gap(chain[-1], it)):
+                chain.append(it)
+            else:
+                break
+        return chain[-1] if chain else None
+
+    def sentence_topic(self, before: int) -> Item | None:
+        """Topic of the first clause that has one, looking only before ``before``."""
+        for clause in range(0, self.clause_of(before) + 1):
+            head = self.topic(clause)
+            if head is not None and head.start < before:
+                return head
+        return None
+
+    # -- modality -----------------------------------------------------------------------------------------
+    def modal_between(self, start: int, end: int) -> bool:
+        """Plans, wishes, denials and queues between subject and trigger (擬收購, 排隊上市) are not facts."""
+        window = self.norm[max(start, end - 8):end] if end - start > 8 else self.norm[start:end]
+        return bool(MODALITY.search(window))
