@@ -108,7 +108,6 @@ class Ontology:
 
         self._allowed_subject = {p: closure(d) for p, d in self._domain.items()}
         self._allowed_object = {p: closure(r) for p, r in self._range.items()}
-        self._shacl = None  # pyshacl ShapesGraph, built on first validate()
 
     # ------------------------------------------------------------------ loading
 
@@ -126,7 +125,8 @@ class Ontology:
         if tbox is not None:
             problems += _check_tbox(tbox)
         if tbox is not None and shapes is not None:
-            problems += _check_shapes(tbox, shapes)
+            shape_problems = _check_shapes(tbox, shapes)
+            problems += shape_problems or _probe_shapes(tbox, shapes)
         if problems:
             listing = "\n".join(f"  - {p}" for p in problems)
             raise ConfigError(
@@ -335,10 +335,41 @@ def _check_shapes(tbox: Graph, shapes: Graph) -> list[str]:
     used |= {p for p in shapes.predicates() if _local(p) is not None}
     for term in sorted(used - declared):
         problems.append(f"{SHAPES_FILE}: uses kg:{_local(term)}, which {TBOX_FILE} does not declare")
+    iri_valued = (SH["class"], SH.datatype, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf,
+                  SH.lessThanOrEquals, SH.equals, SH.disjoint, SH.lessThan)
     for s, p, o in shapes:
+        if p in iri_valued and not isinstance(o, URIRef):
+            problems.append(f"{SHAPES_FILE}: {shapes.qname(p)} {o.n3()} must be an IRI")
         if p in (SH.minCount, SH.maxCount) and not (isinstance(o, Literal) and isinstance(o.toPython(), int)):
             problems.append(f"{SHAPES_FILE}: {shapes.qname(p)} {o!r} is not an integer")
     return problems
+
+
+def _probe_shapes(tbox: Graph, shapes: Graph) -> list[str]:
+    """Run pySHACL once over a tiny graph that every shape targets.
+
+    pySHACL builds a shape's constraints only when the shape has focus nodes, so a malformed
+    constraint (``sh:or`` without a list, ``sh:class`` given a literal, ...) would otherwise surface
+    only at the end of a build.
+    """
+    from pyshacl import validate
+
+    probe = Graph()
+    node = KG["_probe"]
+    for target in shapes.objects(None, SH.targetClass):
+        probe.add((node, RDF.type, target))
+    for target in shapes.objects(None, SH.targetSubjectsOf):
+        probe.add((node, target, node))
+    for target in shapes.objects(None, SH.targetObjectsOf):
+        probe.add((node, target, node))
+    for target in shapes.objects(None, SH.targetNode):
+        probe.add((target, RDF.type, RDFS.Resource))
+    try:
+        validate(probe, shacl_graph=shapes, ont_graph=tbox, inference="none", abort_on_first=False)
+    except Exception as e:  # pyshacl's ShapeLoadError, ConstraintLoadError, ReportableRuntimeError
+        msg = " ".join(str(e).split())
+        return [f"{SHAPES_FILE}: pySHACL cannot use the shapes: {type(e).__name__}: {msg[:300]}"]
+    return []
 
 
 __all__ = ["Ontology", "DEFAULT_DIR"]

@@ -367,3 +367,60 @@ def test_loaded_literal_types_are_decimal():
     # Guard for the builder: Python floats become xsd:double, which the shapes reject.
     from decimal import Decimal
     assert Literal(Decimal("7")).datatype == URIRef("http://www.w3.org/2001/XMLSchema#decimal")
+
+
+def test_load_rejects_shape_pyshacl_cannot_build(tmp_path):
+    d = _copy(tmp_path)
+    text = (DEFAULT_DIR / "shapes.ttl").read_text(encoding="utf-8")
+    text = text.replace("sh:or ( [ sh:class kg:Chip ] [ sh:class kg:Technology ] ) ;", "sh:or kg:Chip ;")
+    (d / "shapes.ttl").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="pySHACL cannot use the shapes"):
+        Ontology.load(d)
+
+
+def test_load_rejects_literal_class_in_shape(tmp_path):
+    d = _copy(tmp_path)
+    text = (DEFAULT_DIR / "shapes.ttl").read_text(encoding="utf-8").replace("sh:class kg:Exchange ;", 'sh:class "Exchange" ;')
+    (d / "shapes.ttl").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match='sh:class "Exchange" must be an IRI'):
+        Ontology.load(d)
+
+
+# ---------------------------------------------------------------------- shapes agree with kg.ttl
+
+SHACL = "http://www.w3.org/ns/shacl#"
+
+
+def _shape_classes(g: Graph, node) -> set[str]:
+    """Classes a shape node requires: its sh:class, or the sh:class of each member of its sh:or."""
+    from rdflib.collection import Collection
+    sh_class, sh_or = URIRef(SHACL + "class"), URIRef(SHACL + "or")
+    out = {str(c).split("#")[1] for c in g.objects(node, sh_class)}
+    for lst in g.objects(node, sh_or):
+        for member in Collection(g, lst):
+            out |= {str(c).split("#")[1] for c in g.objects(member, sh_class)}
+    return out
+
+
+@pytest.mark.parametrize("prop", sorted(CORE_OBJECT_PROPERTIES) + sorted(CORE_DATATYPE_PROPERTIES))
+def test_shape_domain_and_range_match_tbox(onto, prop):
+    g = onto.shapes
+    shapes = list(g.subjects(URIRef(SHACL + "targetSubjectsOf"), KG[prop]))
+    assert len(shapes) == 1, f"one shape must target the subjects of kg:{prop}"
+    shape = shapes[0]
+    assert _shape_classes(g, shape) == onto.domain(prop)
+    (prop_shape,) = [p for p in g.objects(shape, URIRef(SHACL + "property"))
+                     if (p, URIRef(SHACL + "path"), KG[prop]) in g]
+    if prop in onto.object_properties:
+        assert _shape_classes(g, prop_shape) == onto.range(prop)
+    else:
+        assert g.value(prop_shape, URIRef(SHACL + "datatype")) == URIRef("http://www.w3.org/2001/XMLSchema#decimal")
+
+
+def test_evidence_predicates_are_the_vocabulary(onto):
+    from rdflib.collection import Collection
+    g = onto.shapes
+    (lst,) = g.objects(None, URIRef(SHACL + "in"))
+    allowed = {str(p) for p in Collection(g, lst)}
+    expected = {str(KG[p]) for p in onto.object_properties | onto.datatype_properties} | {str(RDF.type)}
+    assert allowed == expected
