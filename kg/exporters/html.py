@@ -1,0 +1,445 @@
+"""HTML views of the graph: ``graph.html`` (overview) and ``entities/<slug>.html`` (2-hop neighbourhoods).
+
+Both are static pages that work from file:// with the network off: vis-network is inlined into the
+overview and copied once next to the entity pages (``entities/vis-network.min.js``), positions are
+computed here (a seeded Fruchterman-Reingold layout for the overview, a radial one for entity pages)
+and physics stays off, so a page is drawn once and does not move. The graph reaches the page as one
+JSON document that the page's own script turns into nodes, edges, the side panel and the search index;
+every string from the articles is inserted into the DOM as text (``textContent``), never as HTML, and
+the JSON is escaped so that it cannot close its ``<script>`` element.
+
+Output is deterministic: everything is sorted, the layout seed is fixed, coordinates are rounded and
+nothing depends on the clock.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import rdflib
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+
+from kg.io import atomic_write_text
+from kg.namespaces import KG
+
+__all__ = ["export_html", "DEFAULT_MAX_OVERVIEW_NODES", "ENTITY_PAGE_MAX_NODES"]
+
+#: Above this many entities the overview draws only the best-connected ones (see benchmarks/bench_html.py
+#: for how the limit was measured in headless Chromium).
+DEFAULT_MAX_OVERVIEW_NODES = 1500
+#: An entity page draws the entity, all its neighbours, and second-hop neighbours up to this many nodes.
+ENTITY_PAGE_MAX_NODES = 300
+LAYOUT_SEED = 20250812
+VIS_JS = "vis-network.min.js"
+
+# class local name -> (Traditional Chinese label, colour, vis shape). Shapes follow the superclass
+# (organisations are dots, products diamonds, ...), colours tell the subclasses apart.
+CLASS_STYLE: dict[str, tuple[str, str, str]] = {
+    "Company": ("公司", "#1f77b4", "dot"),
+    "GovernmentAgency": ("政府機構", "#17becf", "dot"),
+    "ResearchInstitution": ("研究機構", "#9edae5", "dot"),
+    "Exchange": ("交易所", "#393b79", "dot"),
+    "Fund": ("基金", "#6b6ecf", "dot"),
+    "Organization": ("組織", "#aec7e8", "dot"),
+    "Chip": ("芯片", "#d62728", "diamond"),
+    "Architecture": ("架構", "#ff9896", "diamond"),
+    "SoftwarePlatform": ("軟件平台", "#e377c2", "diamond"),
+    "System": ("系統", "#8c564b", "diamond"),
+    "Product": ("產品", "#c49c94", "diamond"),
+    "ProcessNode": ("製程", "#7f7f7f", "square"),
+    "Market": ("市場", "#2ca02c", "triangle"),
+    "Technology": ("技術", "#ff7f0e", "hexagon"),
+    "Policy": ("政策", "#9467bd", "star"),
+    "Place": ("地點", "#bcbd22", "triangleDown"),
+}
+FALLBACK_COLOURS = ["#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1"]
+
+PREDICATE_LABEL: dict[str, str] = {
+    "develops": "研發", "usesProcessNode": "採用製程", "manufacturedBy": "由…代工", "targetsMarket": "面向市場",
+    "usesTechnology": "採用技術", "compatibleWith": "兼容", "comparableTo": "可比", "acquired": "收購",
+    "listedOn": "上市於", "partnerOf": "合作", "investsIn": "投資", "restricts": "限制", "locatedIn": "位於",
+    "nanometers": "納米", "fp32Tflops": "FP32 TFLOPS", "fp16Tflops": "FP16 TFLOPS", "memoryGB": "顯存 GB",
+    "memoryBandwidthTBps": "帶寬 TB/s", "transistorCount": "晶體管數", "type": "類型",
+}
+PREDICATE_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+                     "#9c755f", "#bab0ac", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d"]
+# Properties that are bookkeeping, not relations worth drawing.
+NOT_RELATIONS = {KG.mentionedIn, KG.foundBy, KG.document, KG.sentence, KG.startOffset, KG.endOffset,
+                 KG.extractor, KG.confidence, KG.fileName, KG.encoding}
+NOT_ENTITY_CLASSES = {KG.Document, KG.Evidence}
+
+_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_PLACEHOLDER = re.compile(r"/\*@(\w+)@\*/")
+
+
+# ---------------------------------------------------------------------------------------------- model
+
+@dataclass
+class _Entity:
+    iri: URIRef
+    slug: str
+    cls: str
+    labels: tuple[str, str, str]          # zh-Hant, zh-Hans, en ("" when missing)
+    alts: list[str]
+    attrs: list[tuple[str, str, list[int]]] = field(default_factory=list)   # (predicate, value, evidence ids)
+    type_ev: list[int] = field(default_factory=list)
+    neighbours: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _Model:
+    entities: list[_Entity]
+    edges: list[tuple[int, str, int, list[int]]]         # (subject index, predicate, object index, evidence ids)
+    sentences: list[tuple[str, int]]                      # (sentence, document index)
+    docs: list[tuple[str, str, str]]                      # (file name, title, date)
+    classes: list[str]
+    predicates: list[str]
+
+
+def _local(iri: URIRef) -> str:
+    text = str(iri)
+    return re.split(r"[/#]", text.rstrip("/#"))[-1] or text
+
+
+def _slugify(name: str) -> str:
+    slug = re.sub(r"[^\w.\-]+", "_", name, flags=re.UNICODE).strip("._") or "entity"
+    return slug[:120]
+
+
+def _pick_label(graph: rdflib.Graph, subject: URIRef, langs: tuple[str, ...]) -> str:
+    found = sorted(str(o) for o in graph.objects(subject, RDFS.label)
+                   if isinstance(o, Literal) and (o.language or "").lower() in langs)
+    return found[0] if found else ""
+
+
+def _value_text(value: Literal) -> str:
+    py = value.toPython()
+    if isinstance(py, float) and py.is_integer() and abs(py) < 1e16:
+        return str(int(py))
+    if hasattr(py, "normalize"):  # Decimal: drop trailing zeros, no exponent for integers
+        text = format(py.normalize(), "f")
+        return text
+    return str(py)
+
+
+def _read(graph: rdflib.Graph) -> _Model:
+    """Turn the exported graph (docs/graph-schema.md) into sorted plain lists."""
+    typed: dict[URIRef, list[URIRef]] = defaultdict(list)
+    for s, t in graph.subject_objects(RDF.type):
+        if isinstance(s, URIRef) and isinstance(t, URIRef) and str(t).startswith(str(KG)) \
+                and t not in NOT_ENTITY_CLASSES:
+            typed[s].append(t)
+    iris = sorted(typed)
+    entities: list[_Entity] = []
+    index: dict[URIRef, int] = {}
+    used: set[str] = set()
+    for iri in iris:
+        slug = base = _slugify(_local(iri))
+        n = 2
+        while slug.lower() in used:
+            slug, n = f"{base}-{n}", n + 1
+        used.add(slug.lower())
+        hant = _pick_label(graph, iri, ("zh-hant", "zh-tw", "zh-hk"))
+        hans = _pick_label(graph, iri, ("zh-hans", "zh-cn", "zh"))
+        en = _pick_label(graph, iri, ("en",))
+        if not (hant or hans or en):
+            en = _pick_label(graph, iri, ("",)) or _local(iri)
+        alts = sorted({str(o) for o in graph.objects(iri, SKOS.altLabel)} - {hant, hans, en})
+        index[iri] = len(entities)
+        entities.append(_Entity(iri, slug, _local(sorted(typed[iri])[0]), (hant, hans, en), alts))
+
+    # documents and evidence
+    doc_iris = sorted({d for d in graph.objects(None, KG.document) if isinstance(d, URIRef)})
+    doc_index = {d: i for i, d in enumerate(doc_iris)}
+    docs = []
+    for d in doc_iris:
+        name = graph.value(d, KG.fileName)
+        title = graph.value(d, DCTERMS.title)
+        date = graph.value(d, DCTERMS.date)
+        docs.append((str(name) if name is not None else _local(d), str(title) if title is not None else "",
+                     str(date) if date is not None else ""))
+    records = []
+    for ev in graph.subjects(RDF.type, KG.Evidence):
+        s, p, o = graph.value(ev, RDF.subject), graph.value(ev, RDF.predicate), graph.value(ev, RDF.object)
+        sentence, d = graph.value(ev, KG.sentence), graph.value(ev, KG.document)
+        if s is None or p is None or o is None or sentence is None:
+            continue
+        records.append((s, p, o, str(sentence), doc_index.get(d, -1)))
+    records.sort(key=lambda r: (str(r[0]), str(r[1]), str(r[2]), r[4], r[3]))
+    sentence_index: dict[tuple[str, int], int] = {}
+    evidence: dict[tuple, list[int]] = defaultdict(list)
+    for s, p, o, sentence, d in records:
+        sid = sentence_index.setdefault((sentence, d), len(sentence_index))
+        key = (s, p, o.toPython() if isinstance(o, Literal) else o)
+        if sid not in evidence[key]:
+            evidence[key].append(sid)
+    sentences = sorted(sentence_index, key=sentence_index.__getitem__)
+
+    edges: list[tuple[int, str, int, list[int]]] = []
+    predicates: set[str] = set()
+    for s, p, o in graph:
+        if s not in index or p == RDF.type or p in NOT_RELATIONS or p in (RDFS.label, SKOS.altLabel):
+            continue
+        ent = entities[index[s]]
+        ev_ids = evidence.get((s, p, o.toPython() if isinstance(o, Literal) else o), [])
+        if isinstance(o, Literal):
+            ent.attrs.append((_local(p), _value_text(o), ev_ids))
+        elif o in index:
+            pred = _local(p)
+            predicates.add(pred)
+            edges.append((index[s], pred, index[o], ev_ids))
+            ent.neighbours.add(index[o])
+            entities[index[o]].neighbours.add(index[s])
+    for ent in entities:
+        ent.attrs.sort()
+        ent.type_ev = evidence.get((ent.iri, RDF.type, KG[ent.cls]), [])
+    edges.sort(key=lambda e: (e[0], e[1], e[2]))
+    classes = sorted({e.cls for e in entities}, key=lambda c: (list(CLASS_STYLE).index(c)
+                                                                if c in CLASS_STYLE else 99, c))
+    pred_order = list(PREDICATE_LABEL)
+    preds = sorted(predicates, key=lambda p: (pred_order.index(p) if p in pred_order else 99, p))
+    return _Model(entities, edges, sentences, docs, classes, preds)
+
+
+# --------------------------------------------------------------------------------------------- layout
+
+def _spring_layout(n: int, edges: list[tuple[int, int]], seed: int = LAYOUT_SEED) -> list[tuple[int, int]]:
+    """Fruchterman-Reingold with a weak pull to the centre (keeps components together); dense numpy,
+    processed in row blocks so memory stays O(block * n). Returns integer pixel coordinates."""
+    if n == 0:
+        return []
+    if n == 1:
+        return [(0, 0)]
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    pos = rng.random((n, 2)) - 0.5
+    src = np.array([a for a, b in edges] + [b for a, b in edges], dtype=np.int64)
+    dst = np.array([b for a, b in edges] + [a for a, b in edges], dtype=np.int64)
+    k = 1.0 / math.sqrt(n)
+    iterations = 120 if n <= 500 else 80 if n <= 2000 else 50
+    temperature = 0.1
+    cool = temperature / (iterations + 1)
+    block = max(1, 2_000_000 // n)
+    for _ in range(iterations):
+        disp = np.zeros_like(pos)
+        for start in range(0, n, block):
+            delta = pos[start:start + block, None, :] - pos[None, :, :]
+            dist2 = np.einsum("ijk,ijk->ij", delta, delta)
+            np.maximum(dist2, 1e-6, out=dist2)
+            disp[start:start + block] = np.einsum("ijk,ij->ik", delta, (k * k) / dist2)
+        if len(src):
+            delta = pos[src] - pos[dst]
+            dist = np.sqrt(np.einsum("ij,ij->i", delta, delta))[:, None]
+            np.add.at(disp, src, -delta * dist / k)
+        disp -= pos                                   # gravity: keeps components within ~unit radius
+        length = np.sqrt(np.einsum("ij,ij->i", disp, disp))
+        np.maximum(length, 1e-9, out=length)
+        pos += disp * (np.minimum(length, temperature) / length)[:, None]
+        temperature -= cool
+    pos -= pos.mean(axis=0)
+    span = float(np.abs(pos).max()) or 1.0
+    scale = max(300.0, 100.0 * math.sqrt(n)) / span
+    return [(int(round(x * scale)), int(round(y * scale))) for x, y in pos.tolist()]
+
+
+def _radial_layout(focus: int, ring1: list[int], ring2: list[tuple[int, int]]) -> dict[int, tuple[int, int]]:
+    """Focus in the middle, neighbours on a circle, second-hop nodes on an outer circle next to the
+    neighbour they were reached through (``ring2`` holds (node, parent) in drawing order)."""
+    pos = {focus: (0, 0)}
+    r1 = max(220.0, len(ring1) * 70 / (2 * math.pi))
+    angle: dict[int, float] = {}
+    for i, node in enumerate(ring1):
+        a = 2 * math.pi * i / max(1, len(ring1)) - math.pi / 2
+        angle[node] = a
+        pos[node] = (int(round(r1 * math.cos(a))), int(round(r1 * math.sin(a))))
+    r2 = max(r1 + 260.0, len(ring2) * 45 / (2 * math.pi))
+    for i, (node, _parent) in enumerate(ring2):
+        a = 2 * math.pi * i / max(1, len(ring2)) - math.pi / 2
+        pos[node] = (int(round(r2 * math.cos(a))), int(round(r2 * math.sin(a))))
+    return pos
+
+
+# ------------------------------------------------------------------------------------------ rendering
+
+def _json_for_script(data: object) -> str:
+    """JSON that is safe inside <script>: no '<', '>', '&', U+2028 or U+2029 appear literally."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group(0)], text)
+
+
+def _t2s_table(model: _Model) -> dict[str, str]:
+    """Traditional -> Simplified character pairs for the characters in the labels, from OpenCC."""
+    import opencc
+
+    chars = {ch for e in model.entities for text in (*e.labels, *e.alts) for ch in text if ord(ch) > 0x2E7F}
+    t2s, s2t = opencc.OpenCC("t2s"), opencc.OpenCC("s2t")
+    table: dict[str, str] = {}
+    for ch in sorted(chars):
+        simple = t2s.convert(ch)
+        if len(simple) == 1 and simple != ch:
+            table[ch] = simple
+        trad = s2t.convert(ch)
+        if len(trad) == 1 and trad != ch and t2s.convert(trad) == ch:
+            table[trad] = ch
+    return dict(sorted(table.items()))
+
+
+def _class_table(model: _Model) -> list[list[str]]:
+    rows, extra = [], 0
+    for cls in model.classes:
+        if cls in CLASS_STYLE:
+            zh, colour, shape = CLASS_STYLE[cls]
+        else:
+            zh, colour, shape = cls, FALLBACK_COLOURS[extra % len(FALLBACK_COLOURS)], "dot"
+            extra += 1
+        rows.append([cls, zh, colour, shape])
+    return rows
+
+
+def _page_data(model: _Model, drawn: list[int], listed: list[int], positions: dict[int, tuple[int, int]], *,
+               focus: int | None, note: str, entity_href: str, t2s: dict[str, str], title: str) -> dict:
+    """The JSON the page script reads. ``listed`` entities are searchable; ``drawn`` ones (a subset)
+    are on the canvas with their relations to each other and the evidence for them."""
+    listed_set = set(listed)
+    local = {g: i for i, g in enumerate(sorted(listed_set))}
+    drawn_set = set(drawn)
+    edges = [e for e in model.edges if e[0] in drawn_set and e[2] in drawn_set]
+    sentence_ids = sorted({s for e in edges for s in e[3]}
+                          | {s for g in drawn for a in model.entities[g].attrs for s in a[2]}
+                          | {s for g in drawn for s in model.entities[g].type_ev})
+    sentence_local = {s: i for i, s in enumerate(sentence_ids)}
+    doc_ids = sorted({model.sentences[s][1] for s in sentence_ids if model.sentences[s][1] >= 0})
+    doc_local = {d: i for i, d in enumerate(doc_ids)}
+    cls_index = {c: i for i, c in enumerate(model.classes)}
+    pred_index = {p: i for i, p in enumerate(model.predicates)}
+    entities = []
+    for g in sorted(listed_set):
+        e = model.entities[g]
+        row = {"id": e.slug, "c": cls_index[e.cls], "l": list(e.labels), "d": len(e.neighbours)}
+        if e.alts:
+            row["a"] = e.alts
+        if g in drawn_set:
+            row["x"], row["y"] = positions[g]
+            if e.attrs:
+                row["at"] = [[p, v, [sentence_local[s] for s in ev]] for p, v, ev in e.attrs]
+            if e.type_ev:
+                row["te"] = [sentence_local[s] for s in e.type_ev]
+        entities.append(row)
+    return {
+        "title": title,
+        "focus": model.entities[focus].slug if focus is not None else None,
+        "note": note,
+        "href": entity_href,
+        "classes": _class_table(model),
+        "predicates": [[p, PREDICATE_LABEL.get(p, p), PREDICATE_COLOURS[i % len(PREDICATE_COLOURS)]]
+                       for i, p in enumerate(model.predicates)],
+        "docs": [list(model.docs[d]) for d in doc_ids],
+        "sentences": [[model.sentences[s][0], doc_local.get(model.sentences[s][1], -1)] for s in sentence_ids],
+        "entities": entities,
+        "edges": [[local[s], pred_index[p], local[o], [sentence_local[x] for x in ev]] for s, p, o, ev in edges],
+        "t2s": "".join(k + v for k, v in t2s.items()),
+    }
+
+
+def _asset(name: str) -> str:
+    return resources.files("kg").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def _render(template: str, *, data: dict, title: str, vis_tag: str, csp_script: str) -> str:
+    from html import escape
+
+    parts = {
+        "TITLE": escape(title),
+        "CSP_SCRIPT": csp_script,
+        "VIS": vis_tag,
+        "DATA": _json_for_script(data),
+    }
+    return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], template)
+
+
+def _overview_selection(model: _Model, limit: int) -> list[int]:
+    order = sorted(range(len(model.entities)), key=lambda i: (-len(model.entities[i].neighbours),
+                                                               model.entities[i].slug))
+    return sorted(order[:max(0, limit)])
+
+
+def _neighbourhood(model: _Model, focus: int, limit: int) -> tuple[list[int], list[tuple[int, int]]]:
+    def rank(i: int) -> tuple:
+        e = model.entities[i]
+        return (model.classes.index(e.cls), -len(e.neighbours), e.slug)
+
+    ring1 = sorted(model.entities[focus].neighbours - {focus}, key=rank)
+    seen = {focus, *ring1}
+    candidates: dict[int, int] = {}
+    for parent in ring1:
+        for node in sorted(model.entities[parent].neighbours, key=rank):
+            if node not in seen and node not in candidates:
+                candidates[node] = parent
+    room = max(0, limit - len(seen))
+    keep = sorted(candidates, key=lambda i: (-len(model.entities[i].neighbours), model.entities[i].slug))[:room]
+    keep_set = set(keep)
+    position = {p: i for i, p in enumerate(ring1)}
+    ring2 = sorted(((n, candidates[n]) for n in keep_set), key=lambda t: (position[t[1]], rank(t[0])))
+    return ring1, ring2
+
+
+def export_html(graph: rdflib.Graph, out_dir: Path, *,
+                max_overview_nodes: int = DEFAULT_MAX_OVERVIEW_NODES) -> list[Path]:
+    """Write ``out_dir/graph.html`` and ``out_dir/entities/<slug>.html`` (plus the shared
+    ``entities/vis-network.min.js``); return the paths written, overview first."""
+    out_dir = Path(out_dir)
+    model = _read(graph)
+    template, vis = _asset("html_template.html"), _asset(VIS_JS)
+    t2s = _t2s_table(model)
+    n = len(model.entities)
+    written: list[Path] = []
+
+    drawn = _overview_selection(model, max_overview_nodes)
+    drawn_set = set(drawn)
+    local = {g: i for i, g in enumerate(drawn)}
+    pairs = sorted({(local[s], local[o]) for s, _p, o, _ev in model.edges if s in drawn_set and o in drawn_set})
+    coords = _spring_layout(len(drawn), pairs)
+    positions = {g: coords[i] for i, g in enumerate(drawn)}
+    note = ""
+    if len(drawn) < n:
+        note = (f"圖中只畫出連接最多的 {len(drawn)} 個實體（共 {n} 個）。其餘實體可用搜尋找到，並在各自的實體頁面中顯示。"
+                f" Showing the {len(drawn)} best-connected of {n} entities; search finds all of them and each "
+                f"has its own page.")
+    data = _page_data(model, drawn, list(range(n)), positions, focus=None, note=note, entity_href="entities/",
+                      t2s=t2s, title="全圖 Overview")
+    if re.search(r"</script|<!--", vis, re.IGNORECASE):  # would end or confuse the inline <script>
+        raise ValueError(f"kg/assets/{VIS_JS} cannot be inlined: it contains '</script' or '<!--'")
+    vis_tag = "<script>" + vis + "</script>"
+    overview = out_dir / "graph.html"
+    atomic_write_text(overview, _render(template, data=data, title="GPU/算力產業知識圖譜", vis_tag=vis_tag,
+                                        csp_script="'unsafe-inline'"))
+    written.append(overview)
+
+    entities_dir = out_dir / "entities"
+    vis_path = entities_dir / VIS_JS
+    atomic_write_text(vis_path, vis)
+    written.append(vis_path)
+    entity_vis_tag = f'<script src="{VIS_JS}"></script>'
+    for focus, ent in enumerate(model.entities):
+        ring1, ring2 = _neighbourhood(model, focus, ENTITY_PAGE_MAX_NODES)
+        nodes = sorted({focus, *ring1, *(node for node, _ in ring2)})
+        pos = _radial_layout(focus, ring1, ring2)
+        hidden = len({m for r in ring1 for m in model.entities[r].neighbours} - set(nodes))
+        note = (f"另有 {hidden} 個第二層鄰居未畫出（只保留連接最多的）。 {hidden} more second-hop neighbours "
+                f"are not drawn (the best-connected are kept).") if hidden else ""
+        label = ent.labels[0] or ent.labels[1] or ent.labels[2]
+        data = _page_data(model, nodes, nodes, pos, focus=focus, note=note, entity_href="", t2s=t2s,
+                          title=f"{label} · 兩層鄰域 2-hop neighbourhood")
+        path = entities_dir / f"{ent.slug}.html"
+        atomic_write_text(path, _render(template, data=data, title=f"{label} — GPU/算力產業知識圖譜",
+                                        vis_tag=entity_vis_tag, csp_script="'self' file: 'unsafe-inline'"))
+        written.append(path)
+    return written
+
