@@ -186,9 +186,21 @@ def _syntax_error(error: Exception, text: str) -> QueryError:
     if _looks_like_update(text):
         return QueryRefused("SPARQL UPDATE is refused: this graph is read-only "
                             "(ask with SELECT, ASK, CONSTRUCT or DESCRIBE)")
-    if match:
-        return QuerySyntaxError(match.group(3).strip(), int(match.group(1)), int(match.group(2)))
-    return QuerySyntaxError(message)
+    if not match:
+        return QuerySyntaxError(_tidy(message))
+    line, column = int(match.group(1)), int(match.group(2))
+    lines = text.splitlines()
+    error = QuerySyntaxError(_tidy(match.group(3)), line, column)
+    if 0 < line <= len(lines):  # show the line and point at the column
+        shown = lines[line - 1].replace("\t", " ")
+        error.args = (f"{error.args[0]}\n  {shown}\n  {' ' * (column - 1)}^",)
+    return error
+
+
+def _tidy(message: str, limit: int = 160) -> str:
+    """One line, and not the parser's whole character-class list."""
+    message = " ".join(message.split())
+    return message if len(message) <= limit else message[:limit].rstrip() + " …"
 
 
 # --------------------------------------------------------------------------------------------------
