@@ -48,6 +48,8 @@ def doc_iri(name: str) -> Iri:
 
 
 def _object_term(fact: Fact):
+    if fact.predicate == "type":
+        return kg(str(fact.obj))
     return Lit.decimal(fact.obj) if fact.is_figure else entity_iri(fact.obj)
 
 

@@ -24,6 +24,8 @@ _PRODUCT_CODE = re.compile(r"[a-z]{1,5}[ \-]?[a-z]?\d{2,5}[a-z0-9]{0,3}(?:[ \-][
 _NOT_PRODUCT_CODE = re.compile(r"^(?:fp|int|bf|tf|gddr|ddr|lpddr|hbm|pcie|usb|wifi|5g|4g|iso|gb|tb|mb|nm|no|top)\d")
 _ADJACENT = re.compile(r"^[\s的之「」“”]{0,2}$")
 _MAX_NODE_NM = 250
+_PRODUCT_CLASSES = {"Chip", "Architecture", "SoftwarePlatform", "System", "Product", "Technology"}
+_OWNER_CLASSES = {"Company", "ResearchInstitution", "GovernmentAgency"}
 
 
 def node_key(nm: float) -> str:
@@ -48,6 +50,7 @@ class MentionFinder:
         self.lexicon = lexicon
         self.normalizer = normalizer
         self._automaton = self._build(lexicon)
+        self._forms = {e.id: set().union(*(self._variants(f) for f in e.surface_forms)) for e in lexicon.entries}
 
     def _build(self, lexicon: Lexicon) -> ahocorasick.Automaton:
         table: dict[str, list[int]] = {}
@@ -72,7 +75,7 @@ class MentionFinder:
 
     def find(self, text: str, norm: str) -> list[Mention]:
         """All mentions of ``text`` (cleaned article text) given its normalised view ``norm``."""
-        found = self._lexicon_matches(text, norm)
+        found = self._split_owner_prefix(self._lexicon_matches(text, norm), text, norm)
         found += self._process_nodes(text, norm, found)
         found += self._product_codes(text, norm, found)
         return sorted(found, key=lambda m: (m.start, m.end))
@@ -94,6 +97,35 @@ class MentionFinder:
             entry = self._pick(alias.entries, norm, end)
             chosen.append(Mention(start, end, text[start:end], entry.cls, entry.id, "lexicon", 1.0))
         return chosen
+
+    def _split_owner_prefix(self, mentions: list[Mention], text: str, norm: str) -> list[Mention]:
+        """英偉達H100 listed whole as a product alias still names two things: the maker and the product."""
+        out = []
+        for m in mentions:
+            owner = self._owner_prefix(m, norm) if m.cls in _PRODUCT_CLASSES else None
+            if owner is None:
+                out.append(m)
+                continue
+            cut = m.start + owner[0]
+            rest = cut + (len(norm[cut:m.end]) - len(norm[cut:m.end].lstrip(" 的")))
+            if norm[rest:m.end] not in self._forms.get(m.key, ()):   # 長城信創台式機 is one name
+                out.append(m)
+                continue
+            out.append(Mention(m.start, cut, text[m.start:cut], owner[1].cls, owner[1].id, "lexicon", 1.0))
+            out.append(Mention(rest, m.end, text[rest:m.end], m.cls, m.key, m.source, m.confidence))
+        return out
+
+    def _owner_prefix(self, m: Mention, norm: str) -> tuple[int, LexiconEntry] | None:
+        span = norm[m.start:m.end]
+        best = None
+        for end_index, alias in self._automaton.iter(span):
+            length = end_index + 1
+            if length == alias.length and length < len(span) and _ascii_boundary_ok(span, 0, length):
+                for i in alias.entries:
+                    entry = self.lexicon.entries[i]
+                    if entry.cls in _OWNER_CLASSES and (best is None or length > best[0]):
+                        best = (length, entry)
+        return best
 
     def _pick(self, indices: tuple[int, ...], norm: str, end: int) -> LexiconEntry:
         entries = [self.lexicon.entries[i] for i in indices]

@@ -69,7 +69,7 @@ def _claims_develops(v: SentenceView) -> Iterator[Found]:
                 between = [b for b in v.items[org.index + 1:it.index] if not b.is_a(MARKET)]
                 modifier = v.gap(org, it)
                 if not between and 2 < len(modifier) <= 18 and not re.search(r"[，。；、]", modifier) \
-                        and not re.search(r"与|和|向|对|为|被|从", modifier[:2]):
+                        and not re.match(r"与|和|向|对|为|被|从", modifier):
                     yield org, "develops", it, "rule:develops.possessive", 0.75
     yield from _develops_by_verb(v)
     yield from _develops_appositive(v)
@@ -183,7 +183,7 @@ def _claims_manufactured(v: SentenceView) -> Iterator[Found]:
         after = v.norm[it.end:it.end + 12]
         nxt = v.items[it.index + 1] if it.index + 1 < len(v.items) else None
         node_follows = nxt is not None and nxt.is_a(NODE) and ADJACENT.match(v.gap(it, nxt))
-        tail_from = nxt.end if node_follows else it.end
+        tail_from = v.list_from(nxt, NODE)[-1].end if node_follows else it.end
         if not (node_follows or _FOUNDRY_TAIL.match(after)):
             continue
         if node_follows and not re.match(r"^\s*(?:finfet|gaa)?\s*(?:工艺|制程|节点|技术)", v.norm[tail_from:tail_from + 12]):
@@ -224,10 +224,11 @@ def _claims_market(v: SentenceView) -> Iterator[Found]:
         if first is None:
             continue
         markets = v.list_from(first, MARKET)
-        _, c_end = v.clause_span(v.clause_of(match.start()))
+        c_start, c_end = v.clause_span(v.clause_of(match.start()))
         if not _APPLIED.search(v.norm[markets[-1].end:c_end]):
             continue
-        subject = v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
+        opens_clause = len(v.norm[c_start:match.start()].strip()) <= 3   # 已在推理側得到應用: subject carried over
+        subject = v.subject_before(match.start(), PRODUCT_OR_ORG, carry=opens_clause, loose=opens_clause)
         if subject is not None:
             for market in markets:
                 yield subject, "targetsMarket", market, "rule:market.in", 0.7

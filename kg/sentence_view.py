@@ -2,6 +2,7 @@
 small structural helpers every rule needs (lists, subjects, topics, modality)."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -14,7 +15,9 @@ LIST_GAP = re.compile(r"^\s*(?:[（(][^（）()，。]{0,24}[）)])?\s*(?:[、/�
 ADJACENT = re.compile(r"^[\s的之「」“”『』]{0,3}$")
 # words that turn an assertion into a plan, wish, rumour or denial
 MODALITY = re.compile(r"拟|计划|打算|准备|将要|有望|预计|可能|建议|考虑|寻求|争取|力争|希望|或将|传出|传闻|未能|尚未|没有|未(?!来|知)|否认|放弃|终止|取消|不再|排队|申请|筹备|递表|冲刺|辅导|候场|有意|欲|意向")
-PREPOSITION_BEFORE = re.compile(r"(?:与|和|同|跟|对|向|在|从|比|较|被|给|把|将|为|由|替|联合|携手)\s*$")
+PREPOSITION_BEFORE = re.compile(r"(?:与|和|同|跟|对|向|在|从|比|较|被|给|把|将|为|由|替|联合|携手|根据|据|按照|依据|如同|像)\s*$")
+OBJECT_VERB = re.compile(r"采用|收购|并购|推出|发布|使用|基于|面向|支撑|支持|依赖|接近|兼容|适配|出售|采购|集成|搭载|对标|超越|限制|禁止|投资|联合|与")
+ACCORDING_TO = re.compile(r"\s*(?:根据|据|按照|依据)")
 TOPIC_LEAD = re.compile(r"^\s*(?:如|例如|比如|其中|而|但|同时|此外|另外|另一方面|其次|首先|再次|目前|当前|近年|今年|去年)?\s*")
 UNITS_OF = {"Organization", "Product"}
 
@@ -47,13 +50,7 @@ class SentenceView:
 
     # -- positions ------------------------------------------------------------------------------------
     def clause_of(self, pos: int) -> int:
-        lo = 0
-        for i, start in enumerate(self.clause_starts):
-            if start <= pos:
-                lo = i
-            else:
-                break
-        return lo
+        return bisect.bisect_right(self.clause_starts, pos) - 1
 
     def clause_span(self, clause: int) -> tuple[int, int]:
         start = self.clause_starts[clause]
@@ -120,8 +117,8 @@ class SentenceView:
         if not carry:
             return None
         for earlier in range(clause - 1, -1, -1):
-            head = self.topic(earlier)
-            if head is not None and head.is_a(domain):
+            head = self.clause_subject(earlier, domain)
+            if head is not None:
                 return head
         if loose:
             for it in reversed(self.items):
@@ -139,12 +136,30 @@ class SentenceView:
         before = self.norm[clause_start:chain_start.start]
         return bool(PREPOSITION_BEFORE.search(before[-4:]))
 
+    def clause_subject(self, clause: int, domain: tuple[str, ...]) -> Item | None:
+        """What an earlier clause is about, for a later clause that omits its subject: the clause's topic,
+        else its first fitting item that no verb or preposition governs (其首款GPU產品MXN100採用…)."""
+        head = self.topic(clause)
+        if head is not None:
+            return head if head.is_a(domain) else None
+        c_start, c_end = self.clause_span(clause)
+        if ACCORDING_TO.match(self.norm, c_start):
+            return None
+        for it in self.items:
+            if c_start <= it.start < c_end and it.is_a(domain):
+                if self._governed(it, c_start) or OBJECT_VERB.search(self.norm[c_start:it.start]):
+                    return None
+                return it
+        return None
+
     def topic(self, clause: int) -> Item | None:
         """Head of the noun phrase a clause opens with (中微電科技的「南風」系列 → 南風)."""
         c_start, c_end = self.clause_span(clause)
         lead = TOPIC_LEAD.match(self.norm, c_start)
         first_pos = lead.end() if lead else c_start
         chain: list[Item] = []
+        if ACCORDING_TO.match(self.norm, c_start):   # 根據IDC預測: a source, not a topic
+            return None
         for it in self.items:
             if it.start < c_start or it.start >= c_end:
                 continue

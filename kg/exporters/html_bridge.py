@@ -1,0 +1,10 @@
+"""Hands the finished graph to the HTML views exporter (kg.exporters.html) as an rdflib Graph."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def export_html_views(build, directory: Path) -> list[Path]:
+    from kg.exporters.html import export_html
+
+    return export_html(build.rdflib_graph(), directory)

@@ -1,0 +1,312 @@
+"""The orchestrator: wires the stages, times them and publishes the exports. No extraction logic here.
+
+seeds/* ─► documents ─► mentions (rules + model) ─► claims ─► resolution ─► ontology check ─► graph ─► exports
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg import exporters
+from kg.documents import read_document, split_sentences
+from kg.errors import ConfigError, DecodeError, InputError, KgError
+from kg.graph import Fact, GraphBuilder
+from kg.lexicon import Lexicon
+from kg.mentions import MentionFinder
+from kg.model import Article, Claim, Document, Mention, Sentence
+from kg.normalize import Normalizer
+from kg.ontology import Ontology
+from kg.relations import extract_claims
+from kg.report import BuildReport, Rejection
+from kg.resolve import Resolver
+
+#: SHACL validation is quadratic-ish in pySHACL; larger graphs skip it unless asked (see README).
+VALIDATE_MAX_TRIPLES = 120_000
+#: Longer "sentences" (pages without punctuation) are cut at clause marks into windows of this size.
+MAX_SENTENCE = 400
+INPUT_SUFFIXES = {".txt", ".text", ".htm", ".html", ".md"}
+
+Progress = Callable[[str], None] | None
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    use_model: bool = True
+    lexicon_path: Path | None = None
+    ontology_dir: Path | None = None
+    model_dir: Path | None = None
+    validate: bool | None = None          # None: validate graphs up to VALIDATE_MAX_TRIPLES
+    formats: tuple[str, ...] = tuple(exporters.REGISTRY)
+
+
+@dataclass
+class BuiltGraph:
+    """What exporters receive."""
+
+    builder: GraphBuilder
+    report: BuildReport
+    documents: list[Document]
+    turtle: str = ""
+    ntriples: str = ""
+    _rdflib: object = field(default=None, repr=False)
+
+    def rdflib_graph(self):
+        if self._rdflib is None:
+            import rdflib
+
+            from kg.namespaces import PREFIXES
+            graph = rdflib.Graph()
+            for prefix, ns in PREFIXES.items():
+                graph.bind(prefix, ns)
+            graph.parse(data=self.ntriples, format="nt")
+            self._rdflib = graph
+        return self._rdflib
+
+
+class Pipeline:
+    """Loads and checks every resource once (ontology, lexicon, model), then builds graphs."""
+
+    def __init__(self, options: BuildOptions | None = None, progress: Progress = None):
+        self.options = options or BuildOptions()
+        self.progress = progress or (lambda message: None)
+        problems: list[str] = []
+        self.ontology = self._load(lambda: Ontology.load(self.options.ontology_dir) if self.options.ontology_dir
+                                   else Ontology.load(), problems)
+        self.lexicon = self._load(lambda: Lexicon.load(self.options.lexicon_path), problems)
+        self.model = None
+        self.model_note = "off (--no-model)"
+        if self.options.use_model:
+            self.model, self.model_note = self._load_model(problems)
+        if problems:
+            raise ConfigError("cannot start:\n  " + "\n  ".join(problems))
+        self.normalizer = Normalizer()
+        self.finder = MentionFinder(self.lexicon, self.normalizer)
+
+    @staticmethod
+    def _load(loader, problems: list[str]):
+        try:
+            return loader()
+        except ConfigError as error:
+            problems.append(str(error))
+            return None
+
+    def _load_model(self, problems: list[str]):
+        try:
+            from kg.ner import NerModel
+        except ImportError:
+            return None, "not installed"
+        try:
+            model = NerModel.load(self.options.model_dir)
+        except ConfigError as error:
+            if self.options.model_dir is not None:
+                problems.append(str(error))
+            return None, f"unavailable ({error}); rules only"
+        return model, model.name
+
+    # -- the build -----------------------------------------------------------------------------------
+    def build(self, seeds_dir: Path, out_dir: Path) -> BuildReport:
+        started = time.perf_counter()
+        report = BuildReport(model=self.model_note)
+        files = _input_files(Path(seeds_dir))
+        documents = self._read(files, report)
+        articles = [a for d in documents for a in d.kept]
+        self.progress(f"read {len(documents)} file(s), kept {len(articles)} article(s)")
+
+        with report.timer("mentions"):
+            mentions = self._mentions(articles)
+        with report.timer("claims"):
+            claims = [c for a in articles for c in self._claims(a, mentions[id(a)])]
+        self.progress(f"found {sum(len(m) for m in mentions.values())} mention(s), {len(claims)} claim(s)")
+
+        with report.timer("resolution+ontology"):
+            builder = self._assemble(documents, articles, mentions, claims, report)
+        built = BuiltGraph(builder, report, documents)
+        with report.timer("serialise"):
+            built.turtle, built.ntriples = builder.turtle(), builder.ntriples()
+        report.triples = len(builder.triples)
+        self._validate(built, report)
+        report.seconds_total = time.perf_counter() - started  # provisional, for the report export
+        self._export(built, Path(out_dir), report)
+        report.seconds_total = time.perf_counter() - started
+        return report
+
+    def _read(self, files: list[Path], report: BuildReport) -> list[Document]:
+        documents = []
+        with report.timer("documents"):
+            for path in files:
+                try:
+                    document = read_document(path)
+                except DecodeError as error:
+                    report.problems.append(f"{path.name}: {error}")
+                    self.progress(f"skipped {path.name}: {error}")
+                    continue
+                except OSError as error:
+                    report.problems.append(f"{path.name}: cannot read ({error.strerror})")
+                    continue
+                documents.append(document)
+                report.bytes_read += path.stat().st_size
+                for article in document.articles:
+                    report.articles.append((document.name, article.title or "(untitled)", article.relevant,
+                                            round(article.relevance, 3), article.reason))
+        if not documents:
+            detail = "; ".join(report.problems) or "no input files"
+            raise InputError(f"nothing could be built from {files[0].parent if files else 'the input'}: {detail}")
+        return documents
+
+    def _mentions(self, articles: list[Article]) -> dict[int, list[Mention]]:
+        found = {id(a): self.finder.find(a.text, self.normalizer.normalize(a.text)) for a in articles}
+        if self.model is not None and articles:
+            for article, model_mentions in zip(articles, self.model.find(articles)):
+                found[id(article)] = _merge(found[id(article)], model_mentions)
+        return found
+
+    def _claims(self, article: Article, mentions: list[Mention]) -> list[Claim]:
+        norm = self.normalizer.normalize(article.text)
+        claims = []
+        index = 0
+        for sentence in _windows(split_sentences(article)):
+            while index < len(mentions) and mentions[index].start < sentence.start:
+                index += 1
+            inside = []
+            j = index
+            while j < len(mentions) and mentions[j].start < sentence.end:
+                if mentions[j].end <= sentence.end:
+                    inside.append(mentions[j])
+                j += 1
+            if inside:
+                claims += extract_claims(sentence, norm[sentence.start:sentence.end], inside)
+        return claims
+
+    def _assemble(self, documents, articles, mentions, claims, report: BuildReport) -> GraphBuilder:
+        resolver = Resolver(self.lexicon, self.normalizer)
+        builder = GraphBuilder()
+        facts: list[Fact] = []
+        for article in articles:
+            sentences = split_sentences(article)
+            for mention in mentions[id(article)]:
+                entity = resolver.resolve(mention, article.doc_name)
+                if mention.source.startswith("model:") or mention.cls == "ProcessNode":
+                    facts.append(_mention_fact(entity, mention, article, sentences))
+        for claim in claims:
+            fact = self._check(claim, resolver, report)
+            if fact is not None:
+                facts.append(fact)
+        for document in documents:
+            builder.add_document(document)
+        for entity in resolver.entities.values():
+            builder.add_entity(entity)
+        for fact in facts:
+            if fact is not None:
+                builder.add_fact(fact)
+        report.count_entities(resolver.entities.values())
+        report.count_facts(f for f in facts if f is not None and f.predicate != "type")
+        return builder
+
+    def _check(self, claim: Claim, resolver: Resolver, report: BuildReport) -> Fact | None:
+        article = claim.sentence.article
+        subject = resolver.resolve(claim.subject, article.doc_name)
+        figure = not isinstance(claim.obj, Mention)
+        obj = None if figure else resolver.resolve(claim.obj, article.doc_name)
+        reason = self.ontology.check(claim.predicate, subject.cls, None if figure else obj.cls)
+        if reason is not None:
+            report.rejected.append(Rejection(article.doc_name, claim.sentence.text, subject.labels.get("zh-Hant", subject.id),
+                                             claim.predicate, str(claim.obj) if figure else obj.labels.get("zh-Hant", obj.id),
+                                             claim.rule, reason))
+            return None
+        start, end = article.offsets.to_original_span(claim.sentence.start, claim.sentence.end)
+        return Fact(subject.id, claim.predicate, claim.obj if figure else obj.id, article.doc_name,
+                    claim.sentence.text.strip(), start, end, claim.rule, claim.confidence)
+
+    def _validate(self, built: BuiltGraph, report: BuildReport) -> None:
+        wanted = self.options.validate
+        if wanted is None:
+            wanted = report.triples <= VALIDATE_MAX_TRIPLES
+        if not wanted:
+            report.shacl = f"skipped ({report.triples} triples > {VALIDATE_MAX_TRIPLES}; `kg rebuild --validate` forces it)"
+            return
+        with report.timer("shacl"):
+            conforms, text = self.ontology.validate(built.rdflib_graph())
+        report.shacl = "conforms" if conforms else "DOES NOT CONFORM"
+        report.shacl_ok = conforms
+        if not conforms:
+            report.shacl_text = text
+
+    def _export(self, built: BuiltGraph, out_dir: Path, report: BuildReport) -> None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+        try:
+            for name in self.options.formats:
+                with report.timer(f"export:{name}"):
+                    try:
+                        exporters.get(name)(built, staging)
+                    except ImportError as error:
+                        report.problems.append(f"export {name} unavailable: {error}")
+            report.outputs = [p.name for p in exporters.publish(staging, out_dir)]
+        except BaseException:
+            import shutil
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+
+def build(seeds_dir: Path | str, out_dir: Path | str, options: BuildOptions | None = None,
+          progress: Progress = None) -> BuildReport:
+    """Build the graph from every article in ``seeds_dir`` and write the exports to ``out_dir``."""
+    return Pipeline(options, progress).build(Path(seeds_dir), Path(out_dir))
+
+
+def _input_files(seeds_dir: Path) -> list[Path]:
+    if not seeds_dir.exists():
+        raise InputError(f"seeds directory not found: {seeds_dir}")
+    if not seeds_dir.is_dir():
+        raise InputError(f"not a directory: {seeds_dir}")
+    files = sorted(p for p in seeds_dir.iterdir()
+                   if p.is_file() and not p.name.startswith(".") and (p.suffix.lower() in INPUT_SUFFIXES or not p.suffix))
+    if not files:
+        raise InputError(f"no articles in {seeds_dir} (expected .txt files)")
+    return files
+
+
+def _merge(rule_mentions: list[Mention], model_mentions: list[Mention]) -> list[Mention]:
+    """Rules win where both speak: a model span overlapping any rule span is dropped."""
+    taken = bytearray()
+    for m in rule_mentions:
+        if m.end > len(taken):
+            taken.extend(b"\x00" * (m.end - len(taken)))
+        taken[m.start:m.end] = b"\x01" * (m.end - m.start)
+    extra = [m for m in model_mentions if not any(taken[m.start:min(m.end, len(taken))])]
+    return sorted(rule_mentions + extra, key=lambda m: (m.start, m.end))
+
+
+def _windows(sentences: list[Sentence]) -> list[Sentence]:
+    """Cut run-on sentences (no full stops for pages) into clause-aligned windows the rules can afford."""
+    out = []
+    for s in sentences:
+        if len(s.text) <= MAX_SENTENCE:
+            out.append(s)
+            continue
+        start = 0
+        while start < len(s.text):
+            end = min(len(s.text), start + MAX_SENTENCE)
+            if end < len(s.text):
+                cut = max(s.text.rfind(mark, start, end) for mark in "，,；;、 ")
+                end = cut + 1 if cut > start else end
+            out.append(Sentence(s.article, s.start + start, s.start + end, s.text[start:end]))
+            start = end
+    return out
+
+
+def _mention_fact(entity, mention: Mention, article: Article, sentences: list[Sentence]) -> Fact | None:
+    """Evidence for what a mention alone establishes: a model-found entity's class, a node's nanometres."""
+    sentence = next((s for s in sentences if s.start <= mention.start < s.end), None)
+    if sentence is None:
+        return None
+    start, end = article.offsets.to_original_span(sentence.start, sentence.end)
+    text = sentence.text.strip()[:MAX_SENTENCE * 2]
+    if mention.cls == "ProcessNode":
+        return Fact(entity.id, "nanometers", mention.value, article.doc_name, text, start, end,
+                    mention.source, 1.0)
+    return Fact(entity.id, "type", entity.cls, article.doc_name, text, start, end, mention.source, mention.confidence)
