@@ -1,0 +1,148 @@
+"""Bytes to text: detect the encoding of one input file, never guessing silently.
+
+Order of evidence: byte-order marks, then strict UTF-8, then UTF-16 by its NUL-byte pattern, then a
+scored choice between GB18030 (GBK and GB2312 are subsets) and Big5. GB18030 decodes almost any
+byte string, so strictness alone cannot pick it: each candidate decoding of a sample is scored by the
+share of characters that are common Chinese characters (GB2312 level 1 and Big5's frequent block,
+both derived from the codecs themselves), ASCII or CJK punctuation. Wrong decodings produce rare
+characters and fail that test.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+from functools import lru_cache
+
+from kg.errors import DecodeError
+
+__all__ = ["decode_bytes"]
+
+_SAMPLE = 256 * 1024          # bytes scored per candidate; enough for any real text, bounded for 50 MB files
+_MIN_SCORE = 0.80             # share of plausible characters a decoding needs to be believed
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# C0 controls other than tab, newlines, form feed and escape; plus C1 controls.
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\x0b\x0c\x1b")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
+_WHITESPACE = b" \t\r\n\x0b\x0c"
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode ``data`` and return ``(text, encoding)``; the BOM, if any, is not part of ``text``.
+
+    Raises :class:`DecodeError` with a one-line message for empty, binary or undecodable input.
+    """
+    if not data.strip(_WHITESPACE):
+        raise DecodeError("empty file")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(encoding.replace("-sig", ""))
+            except UnicodeDecodeError as exc:
+                raise DecodeError(f"invalid {encoding} text after its byte-order mark (byte {exc.start + len(bom)})") from None
+            return _checked(text), encoding
+
+    has_nul = b"\x00" in data
+    if not has_nul:
+        try:
+            return _checked(data.decode("utf-8")), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    else:
+        utf16 = _utf16_by_nuls(data)
+        if utf16 is None:
+            raise DecodeError("binary file, not text")
+        try:
+            return _checked(data.decode(utf16)), utf16
+        except UnicodeDecodeError:
+            raise DecodeError("binary file, not text") from None
+
+    sample = data[:_SAMPLE]
+    candidates = ["gb18030", "big5", "cp950", "big5hkscs"]
+    if len(data) % 2 == 0:
+        candidates += ["utf-16-le", "utf-16-be"]
+    scored = sorted(((_score(sample, enc), i, enc) for i, enc in enumerate(candidates)), key=lambda t: (-t[0], t[1]))
+    for score, _, encoding in scored:
+        if score < _MIN_SCORE:
+            break
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return _checked(text), _canonical(encoding)
+    if _control_share(sample) > 0.01:
+        raise DecodeError("binary file, not text")
+    raise DecodeError("undecodable: not UTF-8, UTF-16, GB18030 or Big5 text")
+
+
+def _canonical(encoding: str) -> str:
+    return "big5" if encoding == "cp950" else encoding
+
+
+def _checked(text: str) -> str:
+    if not text.strip():
+        raise DecodeError("empty file")
+    sample = text[: _SAMPLE // 2]
+    if len(_CONTROL_CHARS.findall(sample)) > 0.01 * len(sample) + 1:
+        raise DecodeError("binary file, not text")
+    return text
+
+
+def _control_share(sample: bytes) -> float:
+    if not sample:
+        return 0.0
+    stripped = sample.translate(None, _CONTROL_BYTES)
+    return (len(sample) - len(stripped)) / len(sample)
+
+
+def _utf16_by_nuls(data: bytes) -> str | None:
+    """UTF-16 text without a BOM has its NULs (high bytes of ASCII) on one parity only."""
+    if len(data) % 2:
+        return None
+    sample = data[: _SAMPLE]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    # CJK code points U+xx00 put a few NULs on the other parity too; ASCII makes the pattern lopsided.
+    if odd > 4 * even:
+        return "utf-16-le"
+    if even > 4 * odd:
+        return "utf-16-be"
+    return None
+
+
+def _score(sample: bytes, encoding: str) -> float:
+    """Share of plausible characters in the strict decoding of ``sample`` (0 when it does not decode)."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    try:
+        text = decoder.decode(sample, final=False)   # a character cut by the sample's end is left pending
+    except UnicodeDecodeError:
+        return 0.0
+    if not text:
+        return 0.0
+    plausible = len(_plausible_re().findall(text))
+    return plausible / len(text)
+
+
+@lru_cache(maxsize=1)
+def _plausible_re() -> re.Pattern[str]:
+    """ASCII, CJK punctuation, full-width forms, and the common Simplified and Traditional characters."""
+    common = set(_common_chars("gb2312", range(0xB0, 0xD8)))         # GB2312 level 1: 3,755 characters
+    common |= set(_common_chars("big5", range(0xA4, 0xC7)))          # Big5 frequent block: 5,401 characters
+    chars = "".join(sorted(common))
+    return re.compile("[\t\n\r\x20-\x7e\u2000-\u206f\u3000-\u303f\uff00-\uffef\u00b7\u2460-\u24ff\u25a0-\u25ff" + re.escape(chars) + "]")
+
+
+def _common_chars(encoding: str, leads: range) -> list[str]:
+    trails = list(range(0x40, 0x7F)) + list(range(0xA1, 0xFF))
+    out = []
+    for lead in leads:
+        for trail in trails:
+            try:
+                out.append(bytes((lead, trail)).decode(encoding))
+            except UnicodeDecodeError:
+                pass
+    return out
