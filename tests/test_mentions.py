@@ -1,0 +1,67 @@
+"""Mention finding: lexicon across scripts, ASCII boundaries, process nodes, product codes."""
+from __future__ import annotations
+
+import pytest
+
+from kg.lexicon import Lexicon
+from kg.mentions import MentionFinder
+from kg.normalize import Normalizer
+
+
+@pytest.fixture(scope="module")
+def find():
+    normalizer = Normalizer()
+    finder = MentionFinder(Lexicon.load(), normalizer)
+
+    def run(text):
+        return [(m.text, m.cls, m.key, m.value) for m in finder.find(text, normalizer.normalize(text))]
+    return run
+
+
+@pytest.mark.parametrize("text", ["英偉達", "英伟达", "輝達", "NVIDIA", "Nvidia"])
+def test_mentions_one_entity_across_scripts(find, text):
+    keys = {key for _, cls, key, _ in find(f"據報{text}表示") if cls == "Company"}
+    assert len(keys) == 1
+    assert keys == {k for _, c, k, _ in find("英偉達") if c == "Company"}
+
+
+def test_mentions_misspelling_resolves_to_entity(find):
+    assert {k for _, _, k, _ in find("壁切科技")} == {k for _, _, k, _ in find("壁仞科技")}
+
+
+@pytest.mark.parametrize("text,nm", [("7納米", 7), ("7纳米", 7), ("7奈米", 7), ("5nm", 5), ("3 nm", 3), ("12NM", 12)])
+def test_mentions_process_node_units(find, text, nm):
+    nodes = [(t, v) for t, c, _, v in find(f"採用{text}工藝") if c == "ProcessNode"]
+    assert nodes == [(text, nm)]
+
+
+def test_mentions_node_range_gives_both_ends(find):
+    assert [v for _, c, _, v in find("停留在7至12納米") if c == "ProcessNode"] == [7, 12]
+
+
+def test_mentions_ascii_boundaries(find):
+    assert "A10" not in [t for t, *_ in find("A100芯片")]
+    assert "H20" not in [t for t, *_ in find("H200芯片")]
+
+
+def test_mentions_owner_prefix_is_split(find):
+    found = find("英偉達H100芯片")
+    assert ("英偉達", "Company") in [(t, c) for t, c, *_ in found]
+    assert ("H100", "Chip") in [(t, c) for t, c, *_ in found]
+
+
+def test_mentions_product_code_after_company(find):
+    found = find("摩爾線程推出新卡，英偉達XZ900芯片亦同時發布。")
+    assert ("XZ900", "Chip") in [(t, c) for t, c, *_ in found]
+
+
+def test_mentions_figures_are_not_product_codes(find):
+    assert not [t for t, c, *_ in find("英偉達FP32算力") if c == "Chip"]
+
+
+def test_mentions_offsets_point_at_text(find):
+    text = "據悉，華為昇騰910B芯片採用7納米製程。"
+    normalizer = Normalizer()
+    finder = MentionFinder(Lexicon.load(), normalizer)
+    for m in finder.find(text, normalizer.normalize(text)):
+        assert text[m.start:m.end] == m.text
