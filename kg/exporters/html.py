@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -100,6 +101,7 @@ class _Model:
     docs: list[tuple[str, str, str]]                      # (file name, title, date)
     classes: list[str]
     predicates: list[str]
+    incident: list[list[int]] = field(default_factory=list)  # entity index -> indices into edges
 
 
 def _local(iri: URIRef) -> str:
@@ -204,7 +206,12 @@ def _read(graph: rdflib.Graph) -> _Model:
                                                                 if c in CLASS_STYLE else 99, c))
     pred_order = list(PREDICATE_LABEL)
     preds = sorted(predicates, key=lambda p: (pred_order.index(p) if p in pred_order else 99, p))
-    return _Model(entities, edges, sentences, docs, classes, preds)
+    incident: list[list[int]] = [[] for _ in entities]
+    for k, (s, _p, o, _ev) in enumerate(edges):
+        incident[s].append(k)
+        if o != s:
+            incident[o].append(k)
+    return _Model(entities, edges, sentences, docs, classes, preds, incident)
 
 
 # --------------------------------------------------------------------------------------------- layout
@@ -227,22 +234,31 @@ def _spring_layout(n: int, edges: list[tuple[int, int]], seed: int = LAYOUT_SEED
     temperature = 0.1
     cool = temperature / (iterations + 1)
     block = max(1, 2_000_000 // n)
+    x, y = pos[:, 0].copy(), pos[:, 1].copy()
     for _ in range(iterations):
-        disp = np.zeros_like(pos)
+        dispx, dispy = np.zeros(n), np.zeros(n)
         for start in range(0, n, block):
-            delta = pos[start:start + block, None, :] - pos[None, :, :]
-            dist2 = np.einsum("ijk,ijk->ij", delta, delta)
-            np.maximum(dist2, 1e-6, out=dist2)
-            disp[start:start + block] = np.einsum("ijk,ij->ik", delta, (k * k) / dist2)
+            dx = x[start:start + block, None] - x[None, :]
+            dy = y[start:start + block, None] - y[None, :]
+            force = dx * dx
+            force += dy * dy
+            np.maximum(force, 1e-6, out=force)
+            np.divide(k * k, force, out=force)            # repulsion k^2/d, along the unit vector
+            dispx[start:start + block] = np.einsum("ij,ij->i", dx, force)
+            dispy[start:start + block] = np.einsum("ij,ij->i", dy, force)
         if len(src):
-            delta = pos[src] - pos[dst]
-            dist = np.sqrt(np.einsum("ij,ij->i", delta, delta))[:, None]
-            np.add.at(disp, src, -delta * dist / k)
-        disp -= pos                                   # gravity: keeps components within ~unit radius
-        length = np.sqrt(np.einsum("ij,ij->i", disp, disp))
-        np.maximum(length, 1e-9, out=length)
-        pos += disp * (np.minimum(length, temperature) / length)[:, None]
+            ex, ey = x[src] - x[dst], y[src] - y[dst]
+            pull = np.sqrt(ex * ex + ey * ey) / k           # attraction d^2/k
+            dispx -= np.bincount(src, ex * pull, minlength=n)
+            dispy -= np.bincount(src, ey * pull, minlength=n)
+        dispx -= x                                           # gravity: keeps components within ~unit radius
+        dispy -= y
+        length = np.maximum(np.sqrt(dispx * dispx + dispy * dispy), 1e-9)
+        step = np.minimum(length, temperature) / length
+        x += dispx * step
+        y += dispy * step
         temperature -= cool
+    pos = np.stack([x, y], axis=1)
     pos -= pos.mean(axis=0)
     span = float(np.abs(pos).max()) or 1.0
     scale = max(300.0, 100.0 * math.sqrt(n)) / span
@@ -310,7 +326,11 @@ def _page_data(model: _Model, drawn: list[int], listed: list[int], positions: di
     listed_set = set(listed)
     local = {g: i for i, g in enumerate(sorted(listed_set))}
     drawn_set = set(drawn)
-    edges = [e for e in model.edges if e[0] in drawn_set and e[2] in drawn_set]
+    if len(drawn_set) * 4 < len(model.entities):   # small page: walk the incident edges only
+        edge_ids = sorted({k for g in drawn_set for k in model.incident[g]})
+        edges = [model.edges[k] for k in edge_ids if model.edges[k][0] in drawn_set and model.edges[k][2] in drawn_set]
+    else:
+        edges = [e for e in model.edges if e[0] in drawn_set and e[2] in drawn_set]
     sentence_ids = sorted({s for e in edges for s in e[3]}
                           | {s for g in drawn for a in model.entities[g].attrs for s in a[2]}
                           | {s for g in drawn for s in model.entities[g].type_ev})
@@ -396,12 +416,21 @@ def export_html(graph: rdflib.Graph, out_dir: Path, *,
     ``entities/vis-network.min.js``); return the paths written, overview first."""
     out_dir = Path(out_dir)
     model = _read(graph)
-    template, vis = _asset("html_template.html"), _asset(VIS_JS)
-    t2s = _t2s_table(model)
-    n = len(model.entities)
-    written: list[Path] = []
+    context = _Context(_asset("html_template.html"), _asset(VIS_JS), _t2s_table(model))
+    return [write_overview(model, out_dir, max_overview_nodes, context), *write_entity_pages(model, out_dir, context)]
 
-    drawn = _overview_selection(model, max_overview_nodes)
+
+@dataclass(frozen=True)
+class _Context:
+    template: str
+    vis: str
+    t2s: dict[str, str]
+
+
+def write_overview(model: _Model, out_dir: Path, max_nodes: int, context: _Context) -> Path:
+    """``graph.html``: the best-connected ``max_nodes`` entities drawn, every entity searchable."""
+    n = len(model.entities)
+    drawn = _overview_selection(model, max_nodes)
     drawn_set = set(drawn)
     local = {g: i for i, g in enumerate(drawn)}
     pairs = sorted({(local[s], local[o]) for s, _p, o, _ev in model.edges if s in drawn_set and o in drawn_set})
@@ -413,33 +442,45 @@ def export_html(graph: rdflib.Graph, out_dir: Path, *,
                 f" Showing the {len(drawn)} best-connected of {n} entities; search finds all of them and each "
                 f"has its own page.")
     data = _page_data(model, drawn, list(range(n)), positions, focus=None, note=note, entity_href="entities/",
-                      t2s=t2s, title="全圖 Overview")
-    if re.search(r"</script|<!--", vis, re.IGNORECASE):  # would end or confuse the inline <script>
+                      t2s=context.t2s, title="全圖 Overview")
+    if re.search(r"</script|<!--", context.vis, re.IGNORECASE):  # would end or confuse the inline <script>
         raise ValueError(f"kg/assets/{VIS_JS} cannot be inlined: it contains '</script' or '<!--'")
-    vis_tag = "<script>" + vis + "</script>"
-    overview = out_dir / "graph.html"
-    atomic_write_text(overview, _render(template, data=data, title="GPU/算力產業知識圖譜", vis_tag=vis_tag,
-                                        csp_script="'unsafe-inline'"))
-    written.append(overview)
+    path = Path(out_dir) / "graph.html"
+    atomic_write_text(path, _render(context.template, data=data, title="GPU/算力產業知識圖譜",
+                                    vis_tag="<script>" + context.vis + "</script>", csp_script="'unsafe-inline'"))
+    return path
 
-    entities_dir = out_dir / "entities"
+
+def write_entity_pages(model: _Model, out_dir: Path, context: _Context) -> list[Path]:
+    """``entities/<slug>.html`` for every entity and the ``vis-network.min.js`` they share."""
+    entities_dir = Path(out_dir) / "entities"
     vis_path = entities_dir / VIS_JS
-    atomic_write_text(vis_path, vis)
-    written.append(vis_path)
-    entity_vis_tag = f'<script src="{VIS_JS}"></script>'
-    for focus, ent in enumerate(model.entities):
-        ring1, ring2 = _neighbourhood(model, focus, ENTITY_PAGE_MAX_NODES)
-        nodes = sorted({focus, *ring1, *(node for node, _ in ring2)})
-        pos = _radial_layout(focus, ring1, ring2)
-        hidden = len({m for r in ring1 for m in model.entities[r].neighbours} - set(nodes))
-        note = (f"另有 {hidden} 個第二層鄰居未畫出（只保留連接最多的）。 {hidden} more second-hop neighbours "
-                f"are not drawn (the best-connected are kept).") if hidden else ""
-        label = ent.labels[0] or ent.labels[1] or ent.labels[2]
-        data = _page_data(model, nodes, nodes, pos, focus=focus, note=note, entity_href="", t2s=t2s,
-                          title=f"{label} · 兩層鄰域 2-hop neighbourhood")
-        path = entities_dir / f"{ent.slug}.html"
-        atomic_write_text(path, _render(template, data=data, title=f"{label} — GPU/算力產業知識圖譜",
-                                        vis_tag=entity_vis_tag, csp_script="'self' file: 'unsafe-inline'"))
-        written.append(path)
+    atomic_write_text(vis_path, context.vis)
+    written = [vis_path]
+    # Each atomic write fsyncs, which dominates on big graphs: pages are rendered here while a small
+    # thread pool writes the previous ones (at most 512 rendered pages wait in memory).
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures: deque = deque()
+        for focus, ent in enumerate(model.entities):
+            path = entities_dir / f"{ent.slug}.html"
+            futures.append(pool.submit(atomic_write_text, path, _entity_page(model, focus, context)))
+            written.append(path)
+            while len(futures) > 512:
+                futures.popleft().result()
+        for future in futures:
+            future.result()
     return written
 
+
+def _entity_page(model: _Model, focus: int, context: _Context) -> str:
+    ent = model.entities[focus]
+    ring1, ring2 = _neighbourhood(model, focus, ENTITY_PAGE_MAX_NODES)
+    nodes = sorted({focus, *ring1, *(node for node, _ in ring2)})
+    hidden = len({m for r in ring1 for m in model.entities[r].neighbours} - set(nodes))
+    note = (f"另有 {hidden} 個第二層鄰居未畫出（只保留連接最多的）。 {hidden} more second-hop neighbours "
+            f"are not drawn (the best-connected are kept).") if hidden else ""
+    label = ent.labels[0] or ent.labels[1] or ent.labels[2]
+    data = _page_data(model, nodes, nodes, _radial_layout(focus, ring1, ring2), focus=focus, note=note,
+                      entity_href="", t2s=context.t2s, title=f"{label} · 兩層鄰域 2-hop neighbourhood")
+    return _render(context.template, data=data, title=f"{label} — GPU/算力產業知識圖譜",
+                   vis_tag=f'<script src="{VIS_JS}"></script>', csp_script="'self' file: 'unsafe-inline'")
