@@ -54,11 +54,17 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
     else:
-        utf16 = _utf16_by_nuls(data)
-        if utf16 is None:
+        # NUL bytes: UTF-16 (ASCII has a NUL high byte), or binary. Which parity holds the NULs
+        # hints at the byte order; the decodings' scores decide.
+        if len(data) % 2:
+            raise DecodeError("binary file, not text")
+        sample = data[:_SAMPLE]
+        order = ["utf-16-le", "utf-16-be"] if _utf16_by_nuls(data) != "utf-16-be" else ["utf-16-be", "utf-16-le"]
+        best = max(order, key=lambda enc: _score(sample, enc))
+        if _score(sample, best) < _MIN_SCORE:
             raise DecodeError("binary file, not text")
         try:
-            return _checked(data.decode(utf16)), utf16
+            return _checked(data.decode(best)), best
         except UnicodeDecodeError:
             raise DecodeError("binary file, not text") from None
 

@@ -30,6 +30,7 @@ between two Latin letters or digits becomes one space (it maps to the break itse
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -98,25 +99,21 @@ _NAV_WORDS = re.compile(
 _CAPTION = frozenset("▲△▼■□")
 _SENTENCES = re.compile(r"[^\n。！？!?]+(?:[。！？!?]+[」』”’\"')）]*)?|[。！？!?]+[」』”’\"')）]*")
 
-# weighted trigger words, matched on the t2s (Simplified) view; Latin matched case-insensitively
+# weighted trigger words, counted on the t2s (Simplified) view; Latin words as whole tokens, any case
 _TRIGGERS: dict[str, float] = {
-    "GPGPU": 1.0, "GPU": 1.0, "芯片": 1.0, "晶片": 1.0, "算力": 1.0, "半导体": 1.0, "处理器": 1.0,
-    "制程": 1.0, "纳米": 1.0, "奈米": 1.0, "显卡": 1.0, "集成电路": 1.0, "积体电路": 1.0,
-    "晶体管": 1.0, "晶圆": 1.0, "光刻": 1.0, "英伟达": 1.0, "辉达": 1.0, "NVIDIA": 1.0,
-    "AI芯片": 1.0, "CUDA": 1.0, "台积电": 1.0, "中芯国际": 1.0, "寒武纪": 1.0, "摩尔线程": 1.0,
-    "沐曦": 1.0, "壁仞": 1.0, "燧原": 1.0, "昇腾": 1.0, "海光": 1.0, "景嘉微": 1.0, "TFLOPS": 1.0,
-    "HBM": 1.0, "Chiplet": 1.0, "超算": 1.0, "智算": 1.0, "加速卡": 1.0, "CPU": 0.5, "DPU": 1.0,
-    "NPU": 1.0, "TPU": 1.0, "人工智能": 0.5, "人工智慧": 0.5, "AI": 0.5, "大模型": 0.5,
-    "数据中心": 0.5, "服务器": 0.5, "深度学习": 0.5, "nm": 0.5,
+    "芯片": 1.0, "晶片": 1.0, "算力": 1.0, "半导体": 1.0, "处理器": 1.0, "制程": 1.0, "纳米": 1.0,
+    "奈米": 1.0, "显卡": 1.0, "集成电路": 1.0, "积体电路": 1.0, "晶体管": 1.0, "晶圆": 1.0, "光刻": 1.0,
+    "英伟达": 1.0, "辉达": 1.0, "台积电": 1.0, "中芯国际": 1.0, "寒武纪": 1.0, "摩尔线程": 1.0,
+    "沐曦": 1.0, "壁仞": 1.0, "燧原": 1.0, "昇腾": 1.0, "海光": 1.0, "景嘉微": 1.0, "超算": 1.0,
+    "智算": 1.0, "加速卡": 1.0, "图形处理器": 1.0, "人工智能": 0.5, "人工智慧": 0.5, "大模型": 0.5,
+    "数据中心": 0.5, "服务器": 0.5, "深度学习": 0.5,
+    # Latin, matched as whole tokens regardless of case
+    "gpgpu": 1.0, "gpu": 1.0, "gpus": 1.0, "nvidia": 1.0, "cuda": 1.0, "tflops": 1.0, "pflops": 1.0,
+    "hbm": 1.0, "chiplet": 1.0, "dpu": 1.0, "npu": 1.0, "tpu": 1.0, "asic": 1.0, "fpga": 1.0,
+    "cpu": 0.5, "ai": 0.5, "nm": 0.5,
 }
-_TRIGGER_RE = re.compile(
-    "|".join(
-        (rf"(?<![A-Za-z]){re.escape(w)}(?![A-Za-z])" if w.isascii() else re.escape(w))
-        for w in sorted(_TRIGGERS, key=len, reverse=True)
-    ),
-    re.IGNORECASE,
-)
-_TRIGGER_WEIGHT = {w.lower(): v for w, v in _TRIGGERS.items()}
+_HAN_TRIGGER_RE = re.compile("|".join(sorted((w for w in _TRIGGERS if not w.isascii()), key=len, reverse=True)))
+_LATIN_TOKENS = re.compile(r"[A-Za-z]+")
 
 # line kinds
 TEXT, CAPTION, HEADING, BYLINE, HEADER, NAV, END, TABLE = (
@@ -190,13 +187,17 @@ def split_sentences(article: Article) -> list[Sentence]:
 
 def relevance(text: str, convert: Callable[[str], str] | None = None) -> tuple[float, float, list[str]]:
     """``(score, weighted hits, top trigger words)`` of ``text``; score = weighted hits per 1,000 chars."""
-    view = (convert or _t2s())(text)
     counts: dict[str, int] = {}
-    for m in _TRIGGER_RE.finditer(view):
-        key = m.group().lower()
-        counts[key] = counts.get(key, 0) + 1
-    hits = sum(_TRIGGER_WEIGHT[k] * n for k, n in counts.items())
-    length = max(len(view) - view.count("\n"), 1)
+    for token in _LATIN_TOKENS.findall(text):
+        key = token.lower()
+        if key in _TRIGGERS:
+            counts[key] = counts.get(key, 0) + 1
+    # Normalise to Simplified only when a trigger may be there in some script (most columns have none).
+    if _screen().search(text) is not None:
+        for word in _HAN_TRIGGER_RE.findall((convert or _t2s())(text)):
+            counts[word] = counts.get(word, 0) + 1
+    hits = sum(_TRIGGERS[k] * n for k, n in counts.items())
+    length = max(len(text) - text.count("\n"), 1)
     top = [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:4]]
     return 1000.0 * hits / max(length, 200), hits, top
 
@@ -204,18 +205,19 @@ def relevance(text: str, convert: Callable[[str], str] | None = None) -> tuple[f
 def find_date(text: str, lines: "list[_Line] | None" = None) -> date | None:
     """The printed page date: a page-header line's date first, else the first full date on a short line."""
     lines = lines if lines is not None else _read_lines(text)
-    first: date | None = None
+    best: tuple[int, date] | None = None
     for line in lines:
         if line.n > 40:
             continue
         found = _parse_date(line.s)
         if found is None:
             continue
-        if line.kind == HEADER or _PAGE_CODE.search(line.s):
+        if _PAGE_CODE.search(line.s):                 # A12 經濟 2025年8月12日 星期二
             return found
-        if first is None:
-            first = found
-    return first
+        rank = 1 if line.kind == HEADER else 2
+        if best is None or rank < best[0]:
+            best = (rank, found)
+    return best[1] if best else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,25 +261,28 @@ def _read_lines(text: str) -> list[_Line]:
 def _make_line(start: int, end: int, s: str) -> _Line:
     n = len(s)
     kind = TEXT
-    if n <= 120 and _BYLINE.fullmatch(s):
-        kind = BYLINE
-    elif s[0] in _CAPTION:
+    first, last = s[0], s[-1]
+    term = last in _FINAL or (last in _CLOSERS and n > 1 and s[-2] in "。！？!?")
+    punct = n > 120 or _SENTENCE_PUNCT.search(s) is not None
+    if n <= 120:
+        if first in "（(" and last in "）)" and _BYLINE.fullmatch(s):
+            kind = BYLINE
+        elif first in _CAPTION:
+            kind = CAPTION
+        elif _META.match(s) or (n <= 40 and not punct and _DATE.search(s)):
+            kind = HEADER
+        elif n <= 12 and _END_MARK.match(s):
+            kind = END
+        elif "\t" in s:
+            kind = TABLE
+        elif (("|" in s or "｜" in s) and _NAV_SEPARATED.match(s)) or (n <= 60 and not term and "，" not in s and _NAV_WORDS.search(s)):
+            kind = NAV
+    elif first in _CAPTION and n <= 300:
         kind = CAPTION
-    elif n <= 80 and (_META.match(s) or (n <= 40 and _DATE.search(s) and not _SENTENCE_PUNCT.search(s))):
-        kind = HEADER
-    elif n <= 12 and _END_MARK.match(s):
-        kind = END
     elif "\t" in s and n <= 400:
         kind = TABLE
-    elif n <= 120 and (_NAV_SEPARATED.match(s) or _NAV_WORDS.search(s)):
-        kind = NAV
-    last = s[-1]
-    term = last in _FINAL or (last in _CLOSERS and n > 1 and s[-2] in "。！？!?")
-    headlike = (
-        n <= HEADING_MAX
-        and not term
-        and (not _SENTENCE_PUNCT.search(s) or (_ENUMERATED.match(s) is not None and not _SENTENCE_PUNCT.search(s, 2)))
-    )
+    headlike = n <= HEADING_MAX and not term and (
+        not punct or (_ENUMERATED.match(s) is not None and not _SENTENCE_PUNCT.search(s, 2)))
     return _Line(start, end, s, n, kind, term, headlike)
 
 
@@ -427,10 +432,12 @@ def _make_para(text: str, lines: list[_Line], group: list[int]) -> _Para:
     prev_last = ""
     for idx in group:
         ln = lines[idx]
-        if pieces and prev_last.isascii() and prev_last.isalnum() and ln.s[0].isascii() and ln.s[0].isalnum():
+        head = ln.s[0]
+        if (pieces and prev_last.isascii() and prev_last.isalnum() and head.isascii() and head.isalnum()
+                and not (prev_last.isdigit() and head.isdigit())):
             gap = pieces[-1][1]
             pieces.append((gap, gap + 1, " "))     # the line break between two Latin words -> one space
-        if kind in (TEXT, CAPTION):
+        if kind in (TEXT, CAPTION) and (" " in ln.s or "\u3000" in ln.s or "\u00a0" in ln.s):
             pos = 0
             for m in _CJK_SPACES.finditer(ln.s):
                 if m.start() > pos:
@@ -463,18 +470,19 @@ def _articles(name: str, text: str, paras: list[_Para], convert: Callable[[str],
         keep = score >= THRESHOLD and hits >= MIN_HITS
         scored.append((draft, score, hits, keep, top))
 
-    kept = [s for s in scored if s[3]]
+    kept = sorted((s for s in scored if s[3]), key=lambda s: min(s[0].paras))
+    starts = [min(s[0].paras) for s in kept]
     for p in orphans:
         score, hits, top = relevance(paras[p].text, convert)
         if hits < 1.0 or score < THRESHOLD:
             continue
-        if kept:
-            best = max(kept, key=lambda s: s[1] * min(len(s[0].paras), 20))
+        if kept:                                    # the nearest kept article on the page
+            k = bisect.bisect_right(starts, p)
+            near = [kept[i] for i in (k - 1, k) if 0 <= i < len(kept)]
+            best = min(near, key=lambda s: _distance(s[0].paras, p))
             best[0].paras.append(p)
         else:
-            draft = _Draft([p], None)
-            scored.append((draft, score, hits, True, top))
-            kept.append(scored[-1])
+            scored.append((_Draft([p], None), score, hits, True, top))
 
     scored.sort(key=lambda s: paras[min(s[0].paras)].start)
     articles = []
@@ -492,6 +500,11 @@ def _articles(name: str, text: str, paras: list[_Para], convert: Callable[[str],
             relevant=keep, relevance=round(score, 3), reason=reason,
         ))
     return articles
+
+
+def _distance(members: list[int], p: int) -> int:
+    low, high = min(members), max(members)
+    return 0 if low <= p <= high else min(abs(p - low), abs(p - high))
 
 
 def _segment(paras: list[_Para]) -> tuple[list[_Draft], list[int]]:
@@ -647,6 +660,21 @@ def _parse_date(s: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+@lru_cache(maxsize=1)
+def _screen() -> re.Pattern[str]:
+    """Every trigger word in Simplified and in the Traditional / HK / Taiwan forms OpenCC gives it.
+
+    A text this pattern does not match scores zero without being converted.
+    """
+    import opencc
+
+    words = {w for w in _TRIGGERS if not w.isascii()}
+    for config in ("s2t", "s2hk", "s2tw", "s2twp"):
+        convert = opencc.OpenCC(config).convert
+        words |= {convert(w) for w in list(words)}
+    return re.compile("|".join(sorted(words, key=len, reverse=True)))
 
 
 @lru_cache(maxsize=1)
