@@ -104,5 +104,56 @@ def serve(graph: Path, host: str, port: int, timeout: float, max_rows: int) -> N
         fail(error)
 
 
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Model directory to write (default: models/ner, the one `kg rebuild` loads).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same model).")
+@click.option("--epochs", type=int, default=None, help="Training epochs (default: the shipped model's).")
+def train(out_dir: Path | None, seed: int, epochs: int | None) -> None:
+    """Train the NER model from data/ner/ and the lexicon (seeded, reproducible; a few minutes on 2 cores)."""
+    from kg.train import DEFAULT_MODEL_DIR, TrainConfig
+    from kg.train import train as train_model
+
+    config = TrainConfig() if epochs is None else TrainConfig(epochs=epochs)
+    try:
+        report = train_model(out_dir or DEFAULT_MODEL_DIR, seed=seed, config=config,
+                             progress=lambda msg: click.echo(msg, err=True))
+    except KgError as error:
+        fail(error)
+    click.echo(report.summary())
+
+
+@main.command()
+@click.option("--graph", type=click.Path(dir_okay=False, path_type=Path), default=Path("exports/graph.ttl"),
+              show_default=True, help="Exported graph to review.")
+@click.option("--min-confidence", type=float, default=0.0, show_default=True, help="Hide less confident ones.")
+@click.option("--json", "as_json", is_flag=True, help="Print the candidates as JSON.")
+@click.option("--promote", "promote_id", metavar="ID", default=None,
+              help="Append candidate ID (first column of the list) to the lexicon as a new row.")
+@click.option("--class", "cls", default=None, help="With --promote: the class to record instead of the model's.")
+@click.option("--lexicon", "lexicon_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --promote: lexicon file (default: ontology/lexicon.tsv).")
+@click.option("--dry-run", is_flag=True, help="With --promote: print the row, do not write it.")
+def candidates(graph: Path, min_confidence: float, as_json: bool, promote_id: str | None, cls: str | None,
+               lexicon_path: Path | None, dry_run: bool) -> None:
+    """List entities only the NER model found (class, mentions, documents, confidence, examples) for review."""
+    import json
+
+    from kg import candidates as lib
+
+    try:
+        if promote_id:
+            row = lib.promote(graph, promote_id, lexicon_path=lexicon_path or lib.DEFAULT_LEXICON, cls=cls,
+                              write=not dry_run)
+            click.echo(row)
+            if not dry_run:
+                click.echo(f"added to {lexicon_path or lib.DEFAULT_LEXICON}; `kg rebuild` now finds it by rules", err=True)
+            return
+        found = lib.candidates(graph, min_confidence=min_confidence)
+    except KgError as error:
+        fail(error)
+    click.echo(json.dumps([c.as_dict() for c in found], ensure_ascii=False, indent=1) if as_json else lib.table(found))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

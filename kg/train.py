@@ -1,0 +1,521 @@
+"""Training of the NER model (`kg train`): annotations in `data/ner/` + augmentation -> `models/ner/`.
+
+The training set is rebuilt from the repo on every run, seeded, so `kg train` reproduces the shipped
+model:
+
+* `data/ner/seeds.jsonl`: sentences of the seed articles auto-annotated with the gold surface forms
+  (see `data/ner/README.md`), each also seen with its mentions swapped for other names of the same
+  class (**mention replacement**, from the lexicon, `data/ner/names.tsv` and shaped synthetic names);
+* `data/ner/templates.txt`: the industry's typical sentence shapes filled with names;
+* every sentence in Traditional and in its OpenCC Simplified (`t2s`) and Taiwan (`s2twp`) views;
+* **lexicon dropout**: a fixed share of each class's names never reaches training (it fills the dev
+  set instead), and a share of every fill is a synthetic name, so the model has to read context and
+  shape rather than recall names.
+
+The model is a blank `zh` pipeline (character segmenter) with one `ner` component over a small CNN
+tok2vec (hash embeddings of the character's Simplified form and shape). `kg.ner` loads it.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = ROOT / "data" / "ner"
+DEFAULT_MODEL_DIR = ROOT / "models" / "ner"
+DEFAULT_LEXICON = ROOT / "ontology" / "lexicon.tsv"
+MODEL_NAME = "ner-zh-v1"
+
+#: the model's labels: class local names of the core vocabulary
+LABELS = ("Company", "Organization", "GovernmentAgency", "ResearchInstitution", "Exchange", "Fund",
+          "Chip", "Architecture", "SoftwarePlatform", "System", "Market", "Technology", "Policy")
+#: lexicon class -> label (classes the model does not predict are absent)
+LEXICON_CLASS = {label: label for label in LABELS}
+
+Span = tuple[int, int, str]
+
+
+@dataclass
+class Example:
+    text: str
+    spans: list[Span]
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that shapes the model; stored in the model's meta for the record."""
+
+    epochs: int = 14
+    width: int = 96
+    depth: int = 4
+    embed_rows: int = 6000
+    hidden_width: int = 64
+    dropout: float = 0.15
+    learn_rate: float = 0.002
+    batch_start: int = 8            # sentences per batch, compounding up to batch_end
+    batch_end: int = 48
+    seed_variants: int = 6          # mention-replaced copies of each seed sentence per epoch
+    template_fills: int = 24        # fills of each template per epoch
+    negatives: int = 150            # entity-free seed sentences per epoch
+    synthetic_share: float = 0.35   # share of replacement names that are synthetic
+    dev_share: float = 0.15         # lexicon dropout: share of each class's names kept out of training
+    beam_width: int = 8             # inference: beam for confidence scores
+
+
+@dataclass
+class TrainReport:
+    out_dir: Path
+    seconds: float
+    n_train: int
+    n_dev: int
+    epochs: int
+    dev_scores: dict[str, float]
+    size_bytes: int
+    log: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        f = self.dev_scores
+        return (f"trained {self.out_dir} in {self.seconds:.0f}s: {self.epochs} epochs, {self.n_train} sentences/epoch, "
+                f"dev (unseen names) P {f.get('p', 0):.2f} R {f.get('r', 0):.2f} F {f.get('f', 0):.2f}; "
+                f"{self.size_bytes / 1e6:.1f} MB")
+
+
+# --------------------------------------------------------------------------------------------- text
+
+@lru_cache(maxsize=None)
+def _converter(config: str):
+    import opencc
+    return opencc.OpenCC(config)
+
+
+@lru_cache(maxsize=65536)
+def char_norm(text: str) -> str:
+    """NORM feature of a token: NFKC, Simplified (char-level t2s), lower case. Both scripts share it."""
+    out = []
+    for ch in unicodedata.normalize("NFKC", text):
+        s = _converter("t2s").convert(ch)
+        out.append(s if len(s) == 1 else ch)
+    return "".join(out).lower()
+
+
+def name_key(text: str) -> str:
+    """Comparison key of a name (as the scorer: NFKC, t2s, lower, no spaces/hyphens/dots/quotes)."""
+    text = _converter("t2s").convert(unicodedata.normalize("NFKC", text)).lower()
+    return re.sub(r"[\s\-·・_「」《》“”\"']+", "", text)
+
+
+def convert_example(ex: Example, config: str) -> Example:
+    """The example in another script: each stretch between span borders is converted on its own."""
+    conv = _converter(config)
+    cuts = sorted({0, len(ex.text), *[s for s, _, _ in ex.spans], *[e for _, e, _ in ex.spans]})
+    pieces, where = [], {}
+    pos = 0
+    for a, b in zip(cuts, cuts[1:]):
+        where[a] = pos
+        piece = conv.convert(ex.text[a:b])
+        pieces.append(piece)
+        pos += len(piece)
+    where[len(ex.text)] = pos
+    return Example("".join(pieces), [(where[s], where[e], lab) for s, e, lab in ex.spans], ex.doc)
+
+
+# --------------------------------------------------------------------------------------------- data
+
+def load_seed_examples(path: Path = DATA_DIR / "seeds.jsonl", exclude_docs: Iterable[str] = ()) -> list[Example]:
+    exclude = set(exclude_docs)
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            if d.get("doc") not in exclude:
+                out.append(Example(d["text"], [tuple(s) for s in d["spans"]], d.get("doc", "")))
+    return out
+
+
+def load_negatives(path: Path = DATA_DIR / "negatives.jsonl", exclude_docs: Iterable[str] = ()) -> list[Example]:
+    if not path.is_file():
+        return []
+    return [Example(e.text, [], e.doc) for e in load_seed_examples(path, exclude_docs)]
+
+
+def load_templates(path: Path = DATA_DIR / "templates.txt") -> list[str]:
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()
+            if ln.strip() and not ln.startswith("#")]
+
+
+def load_name_pools(names_path: Path = DATA_DIR / "names.tsv", lexicon_path: Path | None = DEFAULT_LEXICON
+                    ) -> dict[str, list[str]]:
+    """label -> names, from names.tsv and (when present) the lexicon's labels and aliases."""
+    pools: dict[str, dict[str, None]] = {label: {} for label in LABELS}
+    for line in names_path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            label, names = line.split("\t", 1)
+            for n in names.split("|"):
+                if n.strip():
+                    pools[label].setdefault(n.strip(), None)
+    if lexicon_path and Path(lexicon_path).is_file():
+        with Path(lexicon_path).open(encoding="utf-8", newline="") as fh:
+            rows = [r for r in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE) if r and not r[0].startswith("#")]
+        for row in rows[1:]:
+            row = row + [""] * 6
+            label = LEXICON_CLASS.get(row[1].strip())
+            if label:
+                for n in (row[3], row[4], row[2], *row[5].split("|")):
+                    if n.strip():
+                        pools[label].setdefault(n.strip(), None)
+    return {label: list(names) for label, names in pools.items()}
+
+
+def restrict_pools(pools: dict[str, list[str]], held_out_text: str, extra_names: Iterable[str] = ()
+                   ) -> dict[str, list[str]]:
+    """Pools without every name that occurs in ``held_out_text`` (or is one of ``extra_names``)."""
+    hay = name_key(held_out_text)
+    banned = {name_key(n) for n in extra_names}
+    return {label: [n for n in names if name_key(n) not in banned and name_key(n) not in hay]
+            for label, names in pools.items()}
+
+
+def split_pools(pools: dict[str, list[str]], share: float, seed: int) -> tuple[dict, dict]:
+    """Lexicon dropout: (train pools, dev pools); a fixed ``share`` of each class goes to dev only."""
+    train, dev = {}, {}
+    for label, names in pools.items():
+        rng = random.Random(f"{seed}:{label}")
+        names = sorted(names)
+        rng.shuffle(names)
+        k = int(len(names) * share)
+        dev[label], train[label] = names[:k], names[k:]
+    return train, dev
+
+
+# ------------------------------------------------------------------------------- synthetic names
+
+_NAME_CHARS = ("華芯天海星光鴻昇曦原智微龍騰雲銳創源聯達興瀚思睿諾昆侖壁燧景嘉寒武海兆易象帝登臨彤央"
+               "算力深度摩爾沐仞啟明辰宇恒泰安信通訊矽晶晟鯤鵬凌雲九章太極乾坤玄瀾曜宸航盛弘瑞德"
+               "中國科電子北京上海深圳蘇杭粵閩湘鄂蜀秦晉遼吉皖贛滇黔桂甬錫豐君和合元一芯核心")
+_COMPANY_SUFFIX = ("科技", "智能", "半導體", "微電子", "集成電路", "信息", "電子", "股份", "技術", "智芯",
+                   "芯片", "計算", "算力", "科技集團", "微", "芯", "")
+_LATIN_SYL = ("ka", "zen", "ron", "vi", "lo", "tek", "sil", "ix", "ma", "nova", "qu", "lin", "tra", "ver", "on",
+              "ar", "del", "sy", "mo", "cor")
+_CN_NUM = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
+
+
+def _hz(rng: random.Random, lo: int, hi: int) -> str:
+    return "".join(rng.choice(_NAME_CHARS) for _ in range(rng.randint(lo, hi)))
+
+
+def _latin(rng: random.Random) -> str:
+    w = "".join(rng.choice(_LATIN_SYL) for _ in range(rng.randint(2, 3)))
+    return w.capitalize() if rng.random() < 0.7 else w.upper()
+
+
+def _code(rng: random.Random) -> str:
+    letters = "".join(rng.choice("ABCDEFGHJKLMNPRSTVWXYZ") for _ in range(rng.randint(1, 4)))
+    digits = str(rng.randint(1, 9999))
+    sep = rng.choice(("", "", "", "-", " "))
+    tail = rng.choice(("", "", "", "X", "S", "Pro", "B", "i", "-X8", "C"))
+    return f"{letters}{sep}{digits}{tail}"
+
+
+def synthetic_name(label: str, rng: random.Random) -> str:
+    """A plausibly shaped name of the class that no list holds."""
+    r = rng.random()
+    if label == "Company":
+        if r < 0.2:
+            return _latin(rng) + rng.choice(("", " Technology", " Micro", " AI", " Semi"))
+        return _hz(rng, 2, 3) + rng.choice(_COMPANY_SUFFIX)
+    if label == "Chip":
+        if r < 0.45:
+            return _code(rng)
+        if r < 0.65:
+            return _hz(rng, 1, 2) + rng.choice(_CN_NUM) + "號"
+        if r < 0.85:
+            return _hz(rng, 2, 2) + str(rng.choice((rng.randint(1, 9) * 100 + rng.randint(0, 99), rng.randint(1, 5))))
+        return _hz(rng, 2, 2) + rng.choice(("系列", "加速卡", "GPU", "芯片", f"{rng.randint(1, 4)}.0"))
+    if label == "Architecture":
+        return (_code(rng).split("-")[0][:5] if r < 0.5 else _hz(rng, 2, 2)) + rng.choice(("架構", "架構", ""))
+    if label == "SoftwarePlatform":
+        if r < 0.5:
+            return _latin(rng) + rng.choice(("", "", " SDK", "RT", "Lab"))
+        return _hz(rng, 2, 2) + rng.choice(("操作系統", "框架", "軟件平台", "工具鏈", "編譯器", "開發平台"))
+    if label == "System":
+        if r < 0.4:
+            return _latin(rng) + " " + rng.choice(("X1", "900", "NVL36", "Pod", "AGX", str(rng.randint(10, 999))))
+        return _hz(rng, 2, 2) + rng.choice(("超級計算機", "服務器", "一體機", "智算集群", "台式機", "號", "工作站"))
+    if label == "Market":
+        return _hz(rng, 2, 2) + rng.choice(("計算", "智能", "終端", "市場", "場景", "領域"))
+    if label == "Technology":
+        if r < 0.4:
+            return "".join(rng.choice("ABCDEFGHKLMNPRSTUVWX") for _ in range(rng.randint(2, 5))) + rng.choice(("", "技術", "封裝"))
+        return _hz(rng, 2, 3) + rng.choice(("技術", "封裝", "計算", "互聯", "工藝"))
+    if label == "Policy":
+        return rng.choice(("「{}」", "《{}》", "{}")).format(
+            _hz(rng, 2, 4) + rng.choice(("計劃", "規劃", "法案", "工程", "行動計劃", "政策", "管理辦法", "戰略")))
+    if label == "GovernmentAgency":
+        return rng.choice(("國家", "美國", "", "省", "市")) + _hz(rng, 2, 3) + rng.choice(("部", "局", "委員會", "辦公室", "廳"))
+    if label == "ResearchInstitution":
+        return _hz(rng, 2, 3) + rng.choice(("大學", "研究院", "實驗室", "研究所", "理工大學"))
+    if label == "Exchange":
+        return _hz(rng, 2, 2) + rng.choice(("證券交易所", "交易所", "板"))
+    if label == "Fund":
+        return _hz(rng, 2, 4) + rng.choice(("產業投資基金", "基金", "創投", "資本", "投資基金二期"))
+    if label == "Organization":
+        return _hz(rng, 2, 4) + rng.choice(("產業聯盟", "協會", "聯盟", "基金會", "工作組", "學會"))
+    raise ValueError(label)
+
+
+_FILLERS = {
+    "NODE": ("7納米", "5nm", "3納米", "12納米", "14nm", "28納米", "4奈米", "16納米", "7nm", "6納米"),
+    "NUM": ("2", "3", "10", "20", "50", "100", "256", "1.5", "30", "8", "64", "1000"),
+    "YEAR": ("2019", "2020", "2021", "2022", "2023", "2024", "2025", "2026"),
+    "MONTH": ("1", "3", "6", "8", "10", "12"),
+    "PLACE": ("上海", "北京", "深圳", "西安", "杭州", "南京", "成都", "長沙", "美國", "台灣", "合肥", "武漢", "香港"),
+}
+_SLOT = re.compile(r"\{([A-Za-z]+)(?:#\d)?\}")
+
+
+class Augmenter:
+    """Makes one epoch's sentences: fills templates, swaps mentions, adds script views. Seeded."""
+
+    def __init__(self, pools: dict[str, list[str]], templates: list[str], config: TrainConfig):
+        self.pools = pools
+        self.templates = templates
+        self.config = config
+
+    def name(self, label: str, rng: random.Random) -> str:
+        names = self.pools.get(label) or []
+        if not names or rng.random() < self.config.synthetic_share:
+            return synthetic_name(label, rng)
+        return rng.choice(names)
+
+    def fill(self, template: str, rng: random.Random) -> Example:
+        out, spans, pos, used = [], [], 0, {}
+        for m in _SLOT.finditer(template):
+            lit = template[pos:m.start()]
+            out.append(lit)
+            slot = m.group(0)
+            label = m.group(1)
+            if label in _FILLERS:
+                value = rng.choice(_FILLERS[label])
+                out.append(value)
+            else:
+                value = used.get(slot) or self.name(label, rng)
+                used[slot] = value
+                start = sum(map(len, out))
+                out.append(value)
+                spans.append((start, start + len(value), label))
+            pos = m.end()
+        out.append(template[pos:])
+        return Example("".join(out), spans, "template")
+
+    def replace(self, ex: Example, rng: random.Random, p: float = 0.7) -> Example:
+        text, spans, shift, pos = [], [], 0, 0
+        for s, e, label in sorted(ex.spans):
+            text.append(ex.text[pos:s])
+            value = self.name(label, rng) if rng.random() < p else ex.text[s:e]
+            start = s + shift
+            spans.append((start, start + len(value), label))
+            text.append(value)
+            shift += len(value) - (e - s)
+            pos = e
+        text.append(ex.text[pos:])
+        return Example("".join(text), spans, ex.doc)
+
+    def views(self, ex: Example, rng: random.Random) -> list[Example]:
+        """Traditional as written + Simplified; a third of the time also the Taiwan view."""
+        out = [ex, convert_example(ex, "t2s")]
+        if rng.random() < 0.33:
+            out.append(convert_example(convert_example(ex, "t2s"), "s2twp"))
+        return out
+
+    def epoch(self, seeds: list[Example], negatives: list[Example], rng: random.Random) -> list[Example]:
+        c = self.config
+        batch: list[Example] = []
+        for ex in seeds:
+            batch.extend(self.views(ex, rng))
+            for _ in range(c.seed_variants):
+                batch.append(rng.choice(self.views(self.replace(ex, rng), rng)))
+        for t in self.templates:
+            for _ in range(c.template_fills):
+                batch.append(rng.choice(self.views(self.fill(t, rng), rng)))
+        if negatives:
+            for ex in rng.sample(negatives, min(c.negatives, len(negatives))):
+                batch.append(rng.choice(self.views(ex, rng)))
+        rng.shuffle(batch)
+        return batch
+
+
+# --------------------------------------------------------------------------------------------- model
+
+def make_nlp(config: TrainConfig):
+    import spacy
+
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+    install_norms(nlp)
+    model = {
+        "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False,
+        "hidden_width": config.hidden_width, "maxout_pieces": 2, "use_upper": True, "nO": None,
+        "tok2vec": {
+            "@architectures": "spacy.Tok2Vec.v2",
+            "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": config.width,
+                      "attrs": ["NORM", "SHAPE"], "rows": [config.embed_rows, 250],
+                      "include_static_vectors": False},
+            "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": config.width,
+                       "depth": config.depth, "window_size": 1, "maxout_pieces": 3},
+        },
+    }
+    ner = nlp.add_pipe("ner", config={"model": model})
+    for label in LABELS:
+        ner.add_label(label)
+    return nlp
+
+
+def install_norms(nlp) -> None:
+    """Make NORM the Simplified lower-case form of each character, so both scripts share features."""
+    from spacy.attrs import NORM
+
+    nlp.vocab.lex_attr_getters[NORM] = char_norm
+    for lex in nlp.vocab:
+        lex.norm_ = char_norm(lex.orth_)
+
+
+def to_spacy_example(nlp, ex: Example):
+    from spacy.training import Example as SpacyExample
+
+    doc = nlp.make_doc(ex.text)
+    ents = []
+    for s, e, label in ex.spans:
+        span = doc.char_span(s, e, label=label, alignment_mode="expand")
+        if span is not None:
+            ents.append(span)
+    ents = _non_overlapping(ents)
+    ref = nlp.make_doc(ex.text)
+    ref.ents = [ref.char_span(sp.start_char, sp.end_char, label=sp.label_) for sp in ents]
+    return SpacyExample(doc, ref)
+
+
+def _non_overlapping(spans):
+    out, last = [], -1
+    for sp in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if sp.start >= last:
+            out.append(sp)
+            last = sp.end
+    return out
+
+
+def score_spans(pred: list[list[Span]], gold: list[list[Span]]) -> dict[str, float]:
+    tp = fp = fn = 0
+    for p, g in zip(pred, gold):
+        ps, gs = set(p), set(g)
+        tp += len(ps & gs)
+        fp += len(ps - gs)
+        fn += len(gs - ps)
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    return {"p": prec, "r": rec, "f": 2 * prec * rec / (prec + rec) if prec + rec else 0.0}
+
+
+def fit_calibration(scored: list[tuple[float, bool]], bins: int = 10) -> list[list[float]]:
+    """Isotonic (pool-adjacent-violators) map raw beam score -> precision, as [upper bound, value] steps."""
+    scored = sorted(scored)
+    if not scored:
+        return [[1.0, 0.5]]
+    size = max(1, len(scored) // bins)
+    blocks = []
+    for i in range(0, len(scored), size):
+        chunk = scored[i:i + size]
+        blocks.append([chunk[-1][0], sum(ok for _, ok in chunk), len(chunk)])
+    merged: list[list[float]] = []
+    for b in blocks:
+        merged.append(b)
+        while len(merged) > 1 and merged[-2][1] / merged[-2][2] > merged[-1][1] / merged[-1][2]:
+            hi, k, n = merged.pop()
+            merged[-1] = [hi, merged[-1][1] + k, merged[-1][2] + n]
+    steps = [[b[0], round((b[1] + 1) / (b[2] + 2), 4)] for b in merged]  # Laplace-smoothed precision
+    steps[-1][0] = 1.0
+    return steps
+
+
+# ------------------------------------------------------------------------------------------ training
+
+def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: TrainConfig | None = None,
+          exclude_docs: Sequence[str] = (), held_out_text: str = "", lexicon_path: Path | None = DEFAULT_LEXICON,
+          progress: Callable[[str], None] | None = None) -> TrainReport:
+    """Build the training set from `data/ner/`, train, calibrate on the dev set, write the model to ``out_dir``.
+
+    ``exclude_docs``/``held_out_text`` serve the held-out evaluation: their sentences leave the training
+    set and every name occurring in ``held_out_text`` leaves the name pools and the lexicon.
+    """
+    import spacy
+    from spacy.util import compounding, fix_random_seed, minibatch
+
+    from kg.ner import NerModel
+
+    config = config or TrainConfig()
+    say = progress or (lambda msg: None)
+    t0 = time.perf_counter()
+    fix_random_seed(seed)
+    rng = random.Random(seed)
+
+    seeds = load_seed_examples(exclude_docs=exclude_docs)
+    negatives = load_negatives(exclude_docs=exclude_docs)
+    templates = load_templates()
+    pools = load_name_pools(lexicon_path=lexicon_path)
+    if held_out_text:
+        pools = restrict_pools(pools, held_out_text)
+    train_pools, dev_pools = split_pools(pools, config.dev_share, seed)
+    augment = Augmenter(train_pools, templates, config)
+    dev_augment = Augmenter(dev_pools, templates, TrainConfig(synthetic_share=0.5))
+    dev_rng = random.Random(seed + 1)
+    dev = [dev_augment.fill(t, dev_rng) for t in templates for _ in range(2)]
+    dev += [dev_augment.replace(ex, dev_rng, p=1.0) for ex in seeds]
+    dev = [convert_example(ex, "t2s") if i % 2 else ex for i, ex in enumerate(dev)]
+
+    nlp = make_nlp(config)
+    first = augment.epoch(seeds, negatives, random.Random(seed * 1000))
+    examples = [to_spacy_example(nlp, ex) for ex in first]
+    optimizer = nlp.initialize(lambda: examples[:500])
+    optimizer.learn_rate = config.learn_rate
+    log = []
+    n_train = len(examples)
+    for epoch in range(config.epochs):
+        if epoch:
+            examples = [to_spacy_example(nlp, ex) for ex in augment.epoch(seeds, negatives, random.Random(seed * 1000 + epoch))]
+        losses: dict[str, float] = {}
+        for batch in minibatch(examples, size=compounding(config.batch_start, config.batch_end, 1.01)):
+            nlp.update(batch, drop=config.dropout, sgd=optimizer, losses=losses)
+        line = f"epoch {epoch + 1}/{config.epochs}: loss {losses.get('ner', 0):.1f} ({time.perf_counter() - t0:.0f}s)"
+        log.append(line)
+        say(line)
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(out_dir)
+    # calibrate the beam scores on the dev set (names the model never saw), then store with the model
+    model = NerModel.from_nlp(nlp, name=f"model:{MODEL_NAME}", beam_width=config.beam_width)
+    raw = model.predict_raw([ex.text for ex in dev])
+    scored, preds = [], []
+    gold = [[tuple(s) for s in ex.spans] for ex in dev]
+    for found, g in zip(raw, gold):
+        gs = set(g)
+        preds.append([(s, e, lab) for s, e, lab, _ in found])
+        scored.extend((score, (s, e, lab) in gs) for s, e, lab, score in found)
+    dev_scores = score_spans(preds, gold)
+    meta = {
+        "name": f"model:{MODEL_NAME}", "labels": list(LABELS), "seed": seed, "config": config.__dict__,
+        "calibration": fit_calibration(scored), "dev": dev_scores, "n_train": n_train, "n_dev": len(dev),
+        "exclude_docs": list(exclude_docs), "log": log,
+    }
+    (out_dir / "kg-ner.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                         encoding="utf-8")
+    size = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())
+    return TrainReport(out_dir, time.perf_counter() - t0, n_train, len(dev), config.epochs, dev_scores, size, log)
+
