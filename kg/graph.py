@@ -59,14 +59,34 @@ def _evidence_id(fact: Fact) -> Iri:
 
 
 class GraphBuilder:
-    """Collects triples; ``triples`` is a set so the same fact said twice is asserted once."""
+    """Collects triples; sets, so the same fact said twice is asserted once.
+
+    Evidence records are kept apart, grouped by the fact they support, so views that need only a few
+    sentences per fact (the HTML pages) need not carry a large corpus's every record."""
 
     def __init__(self) -> None:
-        self.triples: set[Triple] = set()
+        self.facts: set[Triple] = set()                              # entities, documents, relations
+        self.evidence: dict[tuple, dict[Iri, list[Triple]]] = {}      # fact -> evidence id -> its triples
+
+    @property
+    def triples(self) -> set[Triple]:
+        out = set(self.facts)
+        for records in self.evidence.values():
+            for record in records.values():
+                out.update(record)
+        return out
+
+    def view_triples(self, max_evidence_per_fact: int) -> set[Triple]:
+        """All facts with at most ``max_evidence_per_fact`` evidence records each (lowest ids first)."""
+        out = set(self.facts)
+        for records in self.evidence.values():
+            for ev in sorted(records)[:max_evidence_per_fact]:
+                out.update(records[ev])
+        return out
 
     def add_entity(self, entity: Entity) -> None:
         s = entity_iri(entity.id)
-        add = self.triples.add
+        add = self.facts.add
         add((s, _TYPE, kg(entity.cls)))
         labels = set()
         for lang in _LANG_ORDER:
@@ -85,7 +105,7 @@ class GraphBuilder:
 
     def add_document(self, document: Document) -> None:
         s = doc_iri(document.name)
-        add = self.triples.add
+        add = self.facts.add
         add((s, _TYPE, kg("Document")))
         add((s, _TYPE, Iri(str(PROV.Entity))))
         add((s, kg("fileName"), Lit(document.name)))
@@ -98,23 +118,51 @@ class GraphBuilder:
 
     def add_fact(self, fact: Fact) -> None:
         s, p, o = entity_iri(fact.subject), (kg(fact.predicate) if fact.predicate != "type" else _TYPE), _object_term(fact)
-        add = self.triples.add
         if fact.predicate != "type":
-            add((s, p, o))
+            self.facts.add((s, p, o))
         ev = _evidence_id(fact)
-        add((ev, _TYPE, kg("Evidence")))
-        add((ev, Iri(str(RDF.subject)), s))
-        add((ev, Iri(str(RDF.predicate)), p))
-        add((ev, Iri(str(RDF.object)), o))
-        add((ev, kg("document"), doc_iri(fact.doc_name)))
-        add((ev, kg("sentence"), Lit(fact.sentence)))
-        add((ev, kg("startOffset"), Lit.integer(fact.start)))
-        add((ev, kg("endOffset"), Lit.integer(fact.end)))
-        add((ev, kg("extractor"), Lit(fact.extractor)))
-        add((ev, kg("confidence"), Lit.decimal(round(fact.confidence, 3))))
+        records = self.evidence.setdefault((s, p, o), {})
+        if ev in records:
+            return
+        records[ev] = [
+            (ev, _TYPE, kg("Evidence")),
+            (ev, Iri(str(RDF.subject)), s),
+            (ev, Iri(str(RDF.predicate)), p),
+            (ev, Iri(str(RDF.object)), o),
+            (ev, kg("document"), doc_iri(fact.doc_name)),
+            (ev, kg("sentence"), Lit(fact.sentence)),
+            (ev, kg("startOffset"), Lit.integer(fact.start)),
+            (ev, kg("endOffset"), Lit.integer(fact.end)),
+            (ev, kg("extractor"), Lit(fact.extractor)),
+            (ev, kg("confidence"), Lit.decimal(round(fact.confidence, 3))),
+        ]
 
-    def turtle(self) -> str:
-        return TurtleWriter({k: str(v) for k, v in PREFIXES.items()}).write(self.triples)
+    def turtle(self, triples: set[Triple] | None = None) -> str:
+        return TurtleWriter({k: str(v) for k, v in PREFIXES.items()}).write(self.triples if triples is None else triples)
 
-    def ntriples(self) -> str:
-        return to_ntriples(self.triples)
+    def ntriples(self, triples: set[Triple] | None = None) -> str:
+        return to_ntriples(self.triples if triples is None else triples)
+
+
+def to_rdflib(triples: set[Triple]):
+    """An rdflib Graph of our triples, made term by term (no serialise/parse round trip)."""
+    import rdflib
+
+    graph = rdflib.Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns)
+    terms: dict = {}
+
+    def term(t):
+        cached = terms.get(t)
+        if cached is None:
+            if isinstance(t, Lit):
+                cached = rdflib.Literal(t.lexical, lang=t.lang or None, datatype=rdflib.URIRef(t.datatype) if t.datatype else None)
+            else:
+                cached = rdflib.URIRef(t)
+            terms[t] = cached
+        return cached
+
+    for s, p, o in triples:
+        graph.add((term(s), term(p), term(o)))
+    return graph

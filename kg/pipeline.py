@@ -14,7 +14,7 @@ from pathlib import Path
 from kg import exporters
 from kg.documents import read_document, split_sentences
 from kg.errors import ConfigError, DecodeError, InputError, KgError
-from kg.graph import Fact, GraphBuilder
+from kg.graph import Fact, GraphBuilder, to_rdflib
 from kg.lexicon import Lexicon
 from kg.mentions import MentionFinder
 from kg.model import Article, Claim, Document, Mention, Sentence
@@ -28,6 +28,8 @@ from kg.resolve import Resolver
 VALIDATE_MAX_TRIPLES = 120_000
 #: Longer "sentences" (pages without punctuation) are cut at clause marks into windows of this size.
 MAX_SENTENCE = 400
+#: Evidence sentences per fact carried into the HTML views (graph.ttl keeps every one).
+VIEW_EVIDENCE_PER_FACT = 3
 INPUT_SUFFIXES = {".txt", ".text", ".htm", ".html", ".md"}
 
 Progress = Callable[[str], None] | None
@@ -50,21 +52,20 @@ class BuiltGraph:
     builder: GraphBuilder
     report: BuildReport
     documents: list[Document]
+    all_triples: set = field(default_factory=set, repr=False)
     turtle: str = ""
     ntriples: str = ""
     _rdflib: object = field(default=None, repr=False)
 
     def rdflib_graph(self):
+        """The whole graph as rdflib (SHACL validation)."""
         if self._rdflib is None:
-            import rdflib
-
-            from kg.namespaces import PREFIXES
-            graph = rdflib.Graph()
-            for prefix, ns in PREFIXES.items():
-                graph.bind(prefix, ns)
-            graph.parse(data=self.ntriples, format="nt")
-            self._rdflib = graph
+            self._rdflib = to_rdflib(self.all_triples)
         return self._rdflib
+
+    def view_graph(self):
+        """The graph with a few evidence sentences per fact: what a browser view needs to show."""
+        return to_rdflib(self.builder.view_triples(VIEW_EVIDENCE_PER_FACT))
 
 
 class Pipeline:
@@ -126,8 +127,9 @@ class Pipeline:
             builder = self._assemble(documents, articles, mentions, claims, report)
         built = BuiltGraph(builder, report, documents)
         with report.timer("serialise"):
-            built.turtle, built.ntriples = builder.turtle(), builder.ntriples()
-        report.triples = len(builder.triples)
+            built.all_triples = builder.triples
+            built.turtle, built.ntriples = builder.turtle(built.all_triples), builder.ntriples(built.all_triples)
+        report.triples = len(built.all_triples)
         self._validate(built, report)
         report.seconds_total = time.perf_counter() - started  # provisional, for the report export
         self._export(built, Path(out_dir), report)

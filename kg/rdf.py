@@ -5,6 +5,7 @@ triples give byte-identical N-Triples and Turtle whatever order they were made i
 pyoxigraph read both (tests parse them back)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -42,7 +43,13 @@ Triple = tuple[Iri, Iri, Term]
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 
 
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\u2028\u2029\ufffe\uffff\ud800-\udfff]')
+_BAD_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+
+
 def _escape(text: str) -> str:
+    if not _NEEDS_ESCAPE.search(text):
+        return text
     out = []
     for ch in text:
         if ch in _ESCAPES:
@@ -55,6 +62,8 @@ def _escape(text: str) -> str:
 
 
 def _escape_iri(iri: str) -> str:
+    if not _BAD_IRI.search(iri):
+        return iri
     return "".join(ch if ch not in '<>"{}|^`\\ ' and ord(ch) > 0x20 else f"%{ord(ch):02X}" for ch in iri)
 
 
@@ -69,22 +78,25 @@ def nt_term(term: Term) -> str:
     return f"<{_escape_iri(term)}>"
 
 
-def _sort_key(term: Term) -> tuple:
-    if isinstance(term, Lit):
-        return (1, term.datatype, term.lang, term.lexical)
-    return (0, str(term))
+def _rendered(triples: set[Triple], render) -> list[tuple[str, str, str]]:
+    """Each triple as rendered strings, every distinct term rendered once, sorted (the output order)."""
+    cache: dict = {}
 
+    def text(term) -> str:
+        out = cache.get(term)
+        if out is None:
+            out = cache[term] = render(term)
+        return out
 
-def sorted_triples(triples: set[Triple]) -> list[Triple]:
-    return sorted(triples, key=lambda t: (t[0], t[1], _sort_key(t[2])))
+    return sorted((text(s), text(p), text(o)) for s, p, o in triples)
 
 
 def to_ntriples(triples: set[Triple]) -> str:
-    return "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in sorted_triples(triples))
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in _rendered(triples, nt_term))
 
 
 class TurtleWriter:
-    """Turtle with prefixes, subjects grouped, predicates and objects sorted."""
+    """Turtle with prefixes, subjects grouped, predicates and objects sorted (by their N-Triples form)."""
 
     def __init__(self, prefixes: dict[str, str]):
         # longest namespace first so ev:/doc:/id: win over a shorter base
@@ -100,7 +112,7 @@ class TurtleWriter:
                     return f"{prefix}:{local}"
         return f"<{_escape_iri(iri)}>"
 
-    def _object(self, term: Term) -> str:
+    def _term(self, term: Term) -> str:
         if isinstance(term, Lit):
             if term.datatype == XSD + "decimal" or term.datatype == XSD + "integer":
                 return term.lexical
@@ -110,23 +122,31 @@ class TurtleWriter:
         return self._name(term)
 
     def write(self, triples: set[Triple]) -> str:
+        # sort on the N-Triples form (a total, stable order), print the Turtle form
+        cache: dict = {}
+
+        def both(term):
+            out = cache.get(term)
+            if out is None:
+                out = cache[term] = (nt_term(term), self._term(term))
+            return out
+
+        rows = sorted((both(s), both(p), both(o)) for s, p, o in triples)
         lines = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(self.prefixes)]
         lines.append("")
-        current = None
+        current = last_p = None
         block: list[str] = []
-        for s, p, o in sorted_triples(triples):
-            if s != current:
+        for (s_key, s), (p_key, p), (_, o) in rows:
+            if s_key != current:
                 if block:
                     lines.append(" ;\n".join(block) + " .\n")
-                current, block = s, []
-                block.append(f"{self._name(s)} {self._name(p)} {self._object(o)}")
-                last_p = p
-                continue
-            if p == last_p:
-                block[-1] += f", {self._object(o)}"
+                current, last_p = s_key, p_key
+                block = [f"{s} {p} {o}"]
+            elif p_key == last_p:
+                block[-1] += f", {o}"
             else:
-                block.append(f"    {self._name(p)} {self._object(o)}")
-                last_p = p
+                block.append(f"    {p} {o}")
+                last_p = p_key
         if block:
             lines.append(" ;\n".join(block) + " .\n")
         return "\n".join(lines)

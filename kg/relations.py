@@ -214,7 +214,7 @@ def _claims_market(v: SentenceView) -> Iterator[Found]:
         if possessed:  # 面向機器人和邊緣計算市場的E300
             subject = v.first_after(markets[-1].end + possessed.end(), PRODUCT, max_gap=0)
         if subject is None:
-            subject = v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
+            subject = _launched_product(v, match.start()) or v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
         if subject is not None:
             for market in markets:
                 yield subject, "targetsMarket", market, "rule:market.trigger", 0.75
@@ -249,6 +249,24 @@ def _claims_market(v: SentenceView) -> Iterator[Found]:
             _, c_end = v.clause_span(v.clause_of(match.start()))
             for market in v.items_in(match.end(), c_end, MARKET):
                 yield subject, "targetsMarket", market, "rule:market.meets-demand", 0.65
+
+
+def _launched_product(v: SentenceView, pos: int) -> Item | None:
+    """華為發布昇騰910B芯片，面向數據中心市場: a clause with no subject of its own that follows a launch
+    is about the product launched, not the company."""
+    clause = v.clause_of(pos)
+    c_start, _ = v.clause_span(clause)
+    if clause == 0 or v.subject_before(pos, PRODUCT_OR_ORG, carry=False) is not None \
+            or len(v.norm[c_start:pos].strip()) > 3:
+        return None
+    p_start, p_end = v.clause_span(clause - 1)
+    verb = None
+    for verb in _DEVELOP_VERB.finditer(v.norm, p_start, p_end):
+        pass
+    if verb is None:
+        return None
+    launched = v.items_in(verb.end(), p_end, PRODUCT)
+    return launched[0] if launched else None
 
 
 def _market_triggers(v: SentenceView) -> Iterator[re.Match]:

@@ -14,7 +14,7 @@ LIST_GAP = re.compile(r"^\s*(?:[（(][^（）()，。]{0,24}[）)])?\s*(?:[、/�
                       r"[^，。；、,;（）()]{0,12}$")
 ADJACENT = re.compile(r"^[\s的之「」“”『』]{0,3}$")
 # words that turn an assertion into a plan, wish, rumour or denial
-MODALITY = re.compile(r"拟|计划|打算|准备|将要|有望|预计|可能|建议|考虑|寻求|争取|力争|希望|或将|传出|传闻|未能|尚未|没有|未(?!来|知)|否认|放弃|终止|取消|不再|排队|申请|筹备|递表|冲刺|辅导|候场|有意|欲|意向")
+MODALITY = re.compile(r"如果|假如|若要|鼓励|呼吁|应当|应该|应(?!用|对|急|运)|需要|亟需|拟|计划|打算|准备|将要|有望|预计|可能|建议|考虑|寻求|争取|力争|希望|或将|传出|传闻|未能|尚未|没有|未(?!来|知)|否认|放弃|终止|取消|不再|排队|申请|筹备|递表|冲刺|辅导|候场|有意|欲|意向")
 PREPOSITION_BEFORE = re.compile(r"(?:与|和|同|跟|对|向|在|从|比|较|被|给|把|将|为|由|替|联合|携手|根据|据|按照|依据|如同|像)\s*$")
 OBJECT_VERB = re.compile(r"采用|收购|并购|推出|发布|使用|基于|面向|支撑|支持|依赖|接近|兼容|适配|出售|采购|集成|搭载|对标|超越|限制|禁止|投资|联合|与")
 ACCORDING_TO = re.compile(r"\s*(?:根据|据|按照|依据)")
@@ -66,12 +66,14 @@ class SentenceView:
 
     # -- lists ----------------------------------------------------------------------------------------
     def list_from(self, first: Item, classes: tuple[str, ...]) -> list[Item]:
-        """``first`` and the items coordinated after it (3dfx、遊戲物理技術開發商AGEIA等企業)."""
+        """``first`` and the items coordinated after it (3dfx、遊戲物理技術開發商AGEIA等企業): names of other
+        classes inside a descriptor (遊戲) are part of the descriptor, not the end of the list."""
         out = [first]
         for nxt in self.items[first.index + 1:]:
-            if not nxt.is_a(classes) or not LIST_GAP.match(self.gap(out[-1], nxt)):
+            if not LIST_GAP.match(self.norm[out[-1].end:nxt.start]):
                 break
-            out.append(nxt)
+            if nxt.is_a(classes):
+                out.append(nxt)
         return out
 
     def list_ending_at(self, last: Item, classes: tuple[str, ...]) -> list[Item]:
@@ -85,7 +87,8 @@ class SentenceView:
 
     def first_after(self, pos: int, classes: tuple[str, ...], max_gap: int, gap_ok: re.Pattern | None = None,
                     same_clause: bool = True) -> Item | None:
-        """The first item of ``classes`` starting within ``max_gap`` chars after ``pos``."""
+        """The first item of ``classes`` starting within ``max_gap`` chars after ``pos``. With ``gap_ok``
+        (a descriptor pattern, 高性能計算系統編譯器開發公司PGI) names of other classes may stand in the gap."""
         clause = self.clause_of(pos)
         for it in self.items:
             if it.start < pos:
@@ -97,7 +100,8 @@ class SentenceView:
                 return None
             if it.is_a(classes):
                 return it
-            return None   # another mention stands in between
+            if gap_ok is None:
+                return None   # another name stands in between
         return None
 
     # -- subjects ---------------------------------------------------------------------------------------
@@ -183,6 +187,7 @@ class SentenceView:
 
     # -- modality -----------------------------------------------------------------------------------------
     def modal_between(self, start: int, end: int) -> bool:
-        """Plans, wishes, denials and queues between subject and trigger (擬收購, 排隊上市) are not facts."""
-        window = self.norm[max(start, end - 8):end] if end - start > 8 else self.norm[start:end]
-        return bool(MODALITY.search(window))
+        """Plans, wishes, advice, denials and queues (擬收購, 建議華為與…, 排隊上市) are not facts: look from
+        the start of the subject's clause to the trigger."""
+        c_start, _ = self.clause_span(self.clause_of(start))
+        return bool(MODALITY.search(self.norm[c_start:end]))

@@ -1,4 +1,5 @@
-"""Hands the finished graph to the HTML views exporter (kg.exporters.html) as an rdflib Graph."""
+"""Hands the finished graph to the HTML views exporter (kg.exporters.html) as an rdflib Graph holding
+every entity and fact but only a few evidence sentences per fact (graph.ttl has them all)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,4 +8,4 @@ from pathlib import Path
 def export_html_views(build, directory: Path) -> list[Path]:
     from kg.exporters.html import export_html
 
-    return export_html(build.rdflib_graph(), directory)
+    return export_html(build.view_graph(), directory)
