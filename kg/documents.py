@@ -21,7 +21,7 @@ How a page is read, in order (each step is linear in the file size):
    more characters that has body text after it and at most a short lead before it. Section names,
    column names, author lines and bylines are not part of the article text.
 4. **Relevance.** Trigger words of the GPU / compute domain, counted on the OpenCC t2s view, per
-   thousand characters. Short orphans (a lead cut off by the page header, photo captions) join the
+   thousand characters (a text with no trigger in any script, checked first, is not converted). Short orphans (a lead cut off by the page header, photo captions) join the
    page's best kept article when they are on topic themselves and are dropped otherwise.
 
 Every article carries an :class:`~kg.model.OffsetMap` from its cleaned text to ``Document.text``
@@ -37,7 +37,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from statistics import median
-from typing import Callable, Iterable
+from typing import Callable
 
 from kg.decode import decode_bytes
 from kg.errors import DecodeError
@@ -63,7 +63,7 @@ MIN_HITS = 2.0          # ... and at least this many weighted hits
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK = _HAN + "\u25a0-\u25ff\u3000-\u303f\uff01-\uff60\u2014\u2026\u201c\u201d\u2018\u2019"
 _CJK_SPACES = re.compile(f"(?<=[{_CJK}])[ \u3000\u00a0]+(?=[{_CJK}])")
-_LINES = re.compile(r"[^\r\n]+")
+_LINES = re.compile(r"\S[^\r\n]*")
 _FINAL = frozenset("。！？；：…!?;:")
 _CLOSERS = frozenset("」』”’\"'）)")
 _SENTENCE_PUNCT = re.compile(r"[，。；！？,;!?、]")
@@ -239,21 +239,19 @@ class _Line:
 
 def _read_lines(text: str) -> list[_Line]:
     lines: list[_Line] = []
-    for m in _LINES.finditer(text):
-        raw = m.group()
-        s = raw.strip()
-        if not s:
-            continue
-        start = m.start() + (len(raw) - len(raw.lstrip()))
+    make = _make_line
+    for m in _LINES.finditer(text):            # from the first non-blank character to the line end
+        s = m.group().rstrip()
+        start = m.start()
         end = start + len(s)
-        byline = _BYLINE_AT_END.search(s) if len(s) < 4000 and s[-1] in "）)" else None
-        if byline is not None and byline.start(1) > 0:
-            head = s[: byline.start()].rstrip()
-            lines.append(_make_line(start, start + len(head), head))
-            b0 = start + byline.start(1)
-            lines.append(_make_line(b0, end, s[byline.start(1):]))
-        else:
-            lines.append(_make_line(start, end, s))
+        if s[-1] in "）)" and len(s) < 4000:
+            byline = _BYLINE_AT_END.search(s)
+            if byline is not None and byline.start(1) > 0:
+                head = s[: byline.start()].rstrip()
+                lines.append(make(start, start + len(head), head))
+                lines.append(make(start + byline.start(1), end, s[byline.start(1):]))
+                continue
+        lines.append(make(start, end, s))
     _mark_menus(lines)
     return lines
 
@@ -322,10 +320,13 @@ def _paragraphs(text: str, lines: list[_Line]) -> list[_Para]:
     if not count:
         return []
     short = [ln.n < SHORT and ln.kind in (TEXT, CAPTION) for ln in lines]
-    column = [False] * count
-    for i in range(count):
-        neighbours = [short[j] for j in (i - 2, i - 1, i + 1, i + 2) if 0 <= j < count]
-        column[i] = bool(neighbours) and 4 * sum(neighbours) >= 3 * len(neighbours)
+    # a line sits in a narrow column when at least 3 of its 4 nearest neighbours are short
+    padded = [0, 0] + [1 if x else 0 for x in short] + [0, 0]
+    present = [0, 0] + [1] * count + [0, 0]
+    column = []
+    for i in range(2, count + 2):
+        k = present[i - 2] + present[i - 1] + present[i + 1] + present[i + 2]
+        column.append(k > 0 and 4 * (padded[i - 2] + padded[i - 1] + padded[i + 1] + padded[i + 2]) >= 3 * k)
     widths = [_display_width(ln.s) for i, ln in enumerate(lines) if column[i] and short[i]]
     width = median(widths) if len(widths) >= 5 else 34.0
 
@@ -580,11 +581,13 @@ def _find_title(paras: list[_Para], seg: list[int]) -> int | None:
             if len(para.text.strip()) < TITLE_MIN:
                 continue
             rest = seg[pos + 1:]
-            if rest and paras[rest[0]].kind == TABLE:
-                continue                                   # a table's caption
-            if any(paras[q].kind == TEXT for q in rest):
-                return p
-            return None
+            names = 0
+            while names < 2 and names < len(rest) and paras[rest[names]].kind == HEADING \
+                    and _is_column_name(paras[rest[names]].text):
+                names += 1
+            if names < len(rest) and paras[rest[names]].kind == TEXT:
+                return p                                   # a heading over body text
+            continue                                       # a chart or table caption, a section name
         if para.kind in (TEXT, TABLE):
             lead += len(para.text)
             if lead > LEAD_MAX:
@@ -683,12 +686,3 @@ def _t2s() -> Callable[[str], str]:
     import opencc
 
     return opencc.OpenCC("t2s").convert
-
-
-def iter_documents(paths: Iterable[Path]) -> Iterable[Document | DecodeError]:
-    """Convenience for callers: each path's Document, or the DecodeError it raised (message prefixed)."""
-    for path in paths:
-        try:
-            yield read_document(path)
-        except DecodeError as exc:
-            yield DecodeError(f"{Path(path).name}: {exc}")

@@ -142,6 +142,7 @@ def test_decode_bytes_strips_bom_from_text():
     assert (text, encoding) == ("國產GPU", "utf-8-sig")
 
 
+@pytest.mark.slow
 def test_decode_large_single_line_file_is_linear(tmp_path):
     """A 50 MB file with no newline decodes, splits into articles and sentences in seconds."""
     unit = _seed("001").read_text(encoding="utf-8").replace("\n", "").encode("utf-8")
