@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from dataclasses import dataclass
 
 from kg.model import Document
 from kg.namespaces import DCTERMS, DOC, EV, ID, KG, PREFIXES, PROV, RDF, RDFS, SKOS
-from kg.rdf import Iri, Lit, Triple, TurtleWriter, to_ntriples
+from kg.rdf import Iri, Lit, Triple, serialise
 from kg.resolve import Entity
 
 _TYPE = Iri(str(RDF.type))
@@ -15,6 +16,7 @@ _ALT = Iri(str(SKOS.altLabel))
 _LANG_ORDER = ("zh-Hant", "zh-Hans", "en")
 
 
+@lru_cache(maxsize=None)
 def kg(local: str) -> Iri:
     return Iri(str(KG) + local)
 
@@ -42,6 +44,7 @@ def entity_iri(ident: str) -> Iri:
     return Iri(str(ID) + ident)
 
 
+@lru_cache(maxsize=65536)
 def doc_iri(name: str) -> Iri:
     stem = name.rsplit(".", 1)[0] if "." in name else name
     return Iri(str(DOC) + stem)
@@ -137,11 +140,9 @@ class GraphBuilder:
             (ev, kg("confidence"), Lit.decimal(round(fact.confidence, 3))),
         ]
 
-    def turtle(self, triples: set[Triple] | None = None) -> str:
-        return TurtleWriter({k: str(v) for k, v in PREFIXES.items()}).write(self.triples if triples is None else triples)
-
-    def ntriples(self, triples: set[Triple] | None = None) -> str:
-        return to_ntriples(self.triples if triples is None else triples)
+    def serialise(self, triples: set[Triple]) -> tuple[str, str]:
+        """(Turtle, N-Triples) of ``triples``, sorted once for both."""
+        return serialise(triples, {k: str(v) for k, v in PREFIXES.items()})
 
 
 def to_rdflib(triples: set[Triple]):

@@ -24,13 +24,21 @@ SUPERCLASS = {
 }
 
 
+def _ancestors(cls: str) -> frozenset[str]:
+    out = []
+    while cls:
+        out.append(cls)
+        cls = SUPERCLASS.get(cls, "")
+    return frozenset(out)
+
+
+#: class -> itself and its superclasses (hot path of the relation rules).
+ANCESTORS = {cls: _ancestors(cls) for cls in ENTITY_CLASSES}
+
+
 def is_a(cls: str, ancestor: str) -> bool:
     """True when ``cls`` is ``ancestor`` or one of its subclasses."""
-    while cls:
-        if cls == ancestor:
-            return True
-        cls = SUPERCLASS.get(cls, "")
-    return False
+    return ancestor in ANCESTORS.get(cls, (cls,))
 
 
 class OffsetMap:

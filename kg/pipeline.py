@@ -128,7 +128,7 @@ class Pipeline:
         built = BuiltGraph(builder, report, documents)
         with report.timer("serialise"):
             built.all_triples = builder.triples
-            built.turtle, built.ntriples = builder.turtle(built.all_triples), builder.ntriples(built.all_triples)
+            built.turtle, built.ntriples = builder.serialise(built.all_triples)
         report.triples = len(built.all_triples)
         self._validate(built, report)
         report.seconds_total = time.perf_counter() - started  # provisional, for the report export

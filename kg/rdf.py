@@ -17,7 +17,7 @@ class Iri(str):
     __slots__ = ()
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Lit:
     lexical: str
     lang: str = ""
@@ -122,16 +122,10 @@ class TurtleWriter:
         return self._name(term)
 
     def write(self, triples: set[Triple]) -> str:
-        # sort on the N-Triples form (a total, stable order), print the Turtle form
-        cache: dict = {}
+        return self.write_rows(_rendered_both(triples, self._term))
 
-        def both(term):
-            out = cache.get(term)
-            if out is None:
-                out = cache[term] = (nt_term(term), self._term(term))
-            return out
-
-        rows = sorted((both(s), both(p), both(o)) for s, p, o in triples)
+    def write_rows(self, rows: list) -> str:
+        """Turtle from rows ``((nt_s, s), (nt_p, p), (nt_o, o))`` already sorted on their N-Triples form."""
         lines = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(self.prefixes)]
         lines.append("")
         current = last_p = None
@@ -150,6 +144,26 @@ class TurtleWriter:
         if block:
             lines.append(" ;\n".join(block) + " .\n")
         return "\n".join(lines)
+
+
+def _rendered_both(triples: set[Triple], turtle_term) -> list:
+    cache: dict = {}
+
+    def both(term):
+        out = cache.get(term)
+        if out is None:
+            out = cache[term] = (nt_term(term), turtle_term(term))
+        return out
+
+    return sorted((both(s), both(p), both(o)) for s, p, o in triples)
+
+
+def serialise(triples: set[Triple], prefixes: dict[str, str]) -> tuple[str, str]:
+    """Turtle and N-Triples of the same triples, rendered and sorted once."""
+    writer = TurtleWriter(prefixes)
+    rows = _rendered_both(triples, writer._term)
+    ntriples = "".join(f"{s[0]} {p[0]} {o[0]} .\n" for s, p, o in rows)
+    return writer.write_rows(rows), ntriples
 
 
 def _safe_local(local: str) -> bool:

@@ -6,7 +6,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from kg.model import Mention, Sentence, is_a
+from kg.model import ANCESTORS, Mention, Sentence
 
 CLAUSE_BREAK = re.compile(r"[，,；;：:！!？?]")
 # text between two items of a list: optional parenthetical note, a separator, an optional descriptor
@@ -36,7 +36,7 @@ class Item:
         return self.mention.cls
 
     def is_a(self, classes: tuple[str, ...]) -> bool:
-        return any(is_a(self.cls, c) for c in classes)
+        return not ANCESTORS.get(self.mention.cls, frozenset((self.mention.cls,))).isdisjoint(classes)
 
 
 class SentenceView:
