@@ -33,7 +33,7 @@ __all__ = ["export_html", "DEFAULT_MAX_OVERVIEW_NODES", "ENTITY_PAGE_MAX_NODES"]
 
 #: Above this many entities the overview draws only the best-connected ones (see benchmarks/bench_html.py
 #: for how the limit was measured in headless Chromium).
-DEFAULT_MAX_OVERVIEW_NODES = 1500
+DEFAULT_MAX_OVERVIEW_NODES = 2000
 #: An entity page draws the entity, all its neighbours, and second-hop neighbours up to this many nodes.
 ENTITY_PAGE_MAX_NODES = 300
 LAYOUT_SEED = 20250812
@@ -261,8 +261,28 @@ def _spring_layout(n: int, edges: list[tuple[int, int]], seed: int = LAYOUT_SEED
     pos = np.stack([x, y], axis=1)
     pos -= pos.mean(axis=0)
     span = float(np.abs(pos).max()) or 1.0
-    scale = max(300.0, 100.0 * math.sqrt(n)) / span
+    scale = max(250.0, 70.0 * math.sqrt(n)) / span
     return [(int(round(x * scale)), int(round(y * scale))) for x, y in pos.tolist()]
+
+
+def _overview_layout(model: _Model, drawn: list[int], pairs: list[tuple[int, int]]) -> dict[int, tuple[int, int]]:
+    """Spring layout for the entities with relations; the ones without any are shelved in a grid below
+    it (sorted by class and name) instead of being pushed to a wide ring around it."""
+    linked = sorted({i for pair in pairs for i in pair})
+    renumber = {old: new for new, old in enumerate(linked)}
+    coords = _spring_layout(len(linked), [(renumber[a], renumber[b]) for a, b in pairs])
+    positions = {drawn[old]: coords[new] for old, new in renumber.items()}
+    lonely = sorted((g for i, g in enumerate(drawn) if i not in renumber),
+                    key=lambda g: (model.classes.index(model.entities[g].cls), model.entities[g].slug))
+    if lonely:
+        xs = [x for x, _ in positions.values()] or [0]
+        bottom = max((y for _, y in positions.values()), default=-150)
+        width = max(max(xs) - min(xs), 600)
+        columns = max(1, int(width // 110))
+        left = (max(xs) + min(xs)) // 2 - (min(columns, len(lonely)) - 1) * 55
+        for k, g in enumerate(lonely):
+            positions[g] = (left + (k % columns) * 110, bottom + 180 + (k // columns) * 70)
+    return positions
 
 
 def _radial_layout(focus: int, ring1: list[int], ring2: list[tuple[int, int]]) -> dict[int, tuple[int, int]]:
@@ -434,8 +454,7 @@ def write_overview(model: _Model, out_dir: Path, max_nodes: int, context: _Conte
     drawn_set = set(drawn)
     local = {g: i for i, g in enumerate(drawn)}
     pairs = sorted({(local[s], local[o]) for s, _p, o, _ev in model.edges if s in drawn_set and o in drawn_set})
-    coords = _spring_layout(len(drawn), pairs)
-    positions = {g: coords[i] for i, g in enumerate(drawn)}
+    positions = _overview_layout(model, drawn, pairs)
     note = ""
     if len(drawn) < n:
         note = (f"圖中只畫出連接最多的 {len(drawn)} 個實體（共 {n} 個）。其餘實體可用搜尋找到，並在各自的實體頁面中顯示。"
