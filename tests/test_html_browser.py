@@ -250,12 +250,13 @@ class Page:
         return [e["request"]["url"] for e in self._events("Network.requestWillBeSent")]
 
     def problems(self) -> list[str]:
-        """Console errors/warnings, log errors (CSP violations, failed loads) and uncaught exceptions."""
+        """Console errors/warnings, log errors (CSP violations), failed loads and uncaught exceptions."""
         out = [f"exception: {e['exceptionDetails']}" for e in self._events("Runtime.exceptionThrown")]
         out += [f"console.{e['type']}: {e['args']}" for e in self._events("Runtime.consoleAPICalled")
                 if e["type"] in ("error", "warning", "assert")]
         out += [f"log {e['entry']['level']}: {e['entry']['text']}" for e in self._events("Log.entryAdded")
                 if e["entry"]["level"] in ("error", "warning")]
+        out += [f"load failed: {e.get('errorText')} ({e.get('type')})" for e in self._events("Network.loadingFailed")]
         return out
 
     def close(self) -> None:

@@ -286,19 +286,28 @@ def _overview_layout(model: _Model, drawn: list[int], pairs: list[tuple[int, int
 
 
 def _radial_layout(focus: int, ring1: list[int], ring2: list[tuple[int, int]]) -> dict[int, tuple[int, int]]:
-    """Focus in the middle, neighbours on a circle, second-hop nodes on an outer circle next to the
-    neighbour they were reached through (``ring2`` holds (node, parent) in drawing order)."""
+    """Radial tree: the focus in the middle, neighbours on a circle, each second-hop node on an outer
+    circle inside the angular sector of the neighbour it was reached through (``ring2`` holds
+    (node, parent) pairs in drawing order). Sectors are sized by the number of children."""
     pos = {focus: (0, 0)}
+    children: dict[int, list[int]] = defaultdict(list)
+    for node, parent in ring2:
+        children[parent].append(node)
     r1 = max(220.0, len(ring1) * 70 / (2 * math.pi))
-    angle: dict[int, float] = {}
-    for i, node in enumerate(ring1):
-        a = 2 * math.pi * i / max(1, len(ring1)) - math.pi / 2
-        angle[node] = a
-        pos[node] = (int(round(r1 * math.cos(a))), int(round(r1 * math.sin(a))))
-    r2 = max(r1 + 260.0, len(ring2) * 45 / (2 * math.pi))
-    for i, (node, _parent) in enumerate(ring2):
-        a = 2 * math.pi * i / max(1, len(ring2)) - math.pi / 2
-        pos[node] = (int(round(r2 * math.cos(a))), int(round(r2 * math.sin(a))))
+    r2 = max(r1 + 220.0, len(ring2) * 45 / (2 * math.pi))
+    total = sum(max(1, len(children[p])) for p in ring1) or 1
+    cursor = -math.pi / 2
+
+    def point(radius: float, angle: float) -> tuple[int, int]:
+        return int(round(radius * math.cos(angle))), int(round(radius * math.sin(angle)))
+
+    for parent in ring1:
+        kids = children[parent]
+        sector = 2 * math.pi * max(1, len(kids)) / total
+        pos[parent] = point(r1, cursor + sector / 2)
+        for j, kid in enumerate(kids):
+            pos[kid] = point(r2, cursor + sector * (j + 0.5) / len(kids))
+        cursor += sector
     return pos
 
 
