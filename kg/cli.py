@@ -155,5 +155,23 @@ def candidates(graph: Path, min_confidence: float, as_json: bool, promote_id: st
     click.echo(json.dumps([c.as_dict() for c in found], ensure_ascii=False, indent=1) if as_json else lib.table(found))
 
 
+@main.command()
+@click.argument("entity")
+@click.option("--exports", "exports_dir", type=click.Path(path_type=Path), default=Path("exports"),
+              show_default=True, help="Directory holding graph.html and entities/.")
+@click.option("--open", "open_page", is_flag=True, help="Also open the page in the default browser.")
+def view(entity: str, exports_dir: Path, open_page: bool) -> None:
+    """Print the path of ENTITY's page (its 2-hop neighbourhood); ENTITY is a name in either script or English, or its slug."""
+    from kg.exporters.html import find_entity_page
+
+    try:
+        page = find_entity_page(exports_dir, entity)
+    except KgError as error:
+        fail(error)
+    click.echo(page)
+    if open_page:
+        click.launch(str(page))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -203,3 +203,36 @@ def test_spring_layout_is_deterministic_and_spread():
     a, b = html._spring_layout(60, edges), html._spring_layout(60, edges)
     assert a == b
     assert len(set(a)) == 60
+
+
+def test_find_entity_page_by_any_label_or_slug(tmp_path):
+    export_html(mini(), tmp_path)
+    page = tmp_path / "entities" / "NVIDIA.html"
+    for name in ["英偉達", "英伟达", "輝達", "nvidia", "NVIDIA"]:
+        assert html.find_entity_page(tmp_path, name) == page
+    assert html.find_entity_page(tmp_path, "node-7nm") == tmp_path / "entities" / "node-7nm.html"
+
+
+def test_find_entity_page_explains_misses(tmp_path):
+    from kg.errors import InputError
+
+    with pytest.raises(InputError, match="kg rebuild"):
+        html.find_entity_page(tmp_path, "英偉達")
+    export_html(mini(), tmp_path)
+    with pytest.raises(InputError, match="no entity"):
+        html.find_entity_page(tmp_path, "zzz")
+    with pytest.raises(InputError, match="matches 2 entities"):
+        html.find_entity_page(tmp_path, "nm")
+
+
+def test_cli_view_prints_the_entity_page(tmp_path):
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    export_html(mini(), tmp_path)
+    result = CliRunner().invoke(main, ["view", "英偉達", "--exports", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(tmp_path / "entities" / "NVIDIA.html")
+    result = CliRunner().invoke(main, ["view", "zzz", "--exports", str(tmp_path)])
+    assert result.exit_code == 2

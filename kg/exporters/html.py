@@ -29,7 +29,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from kg.io import atomic_write_text
 from kg.namespaces import KG
 
-__all__ = ["export_html", "DEFAULT_MAX_OVERVIEW_NODES", "ENTITY_PAGE_MAX_NODES"]
+__all__ = ["export_html", "find_entity_page", "DEFAULT_MAX_OVERVIEW_NODES", "ENTITY_PAGE_MAX_NODES"]
 
 #: Above this many entities the overview draws only the best-connected ones (see benchmarks/bench_html.py
 #: for how the limit was measured in headless Chromium).
@@ -512,3 +512,47 @@ def _entity_page(model: _Model, focus: int, context: _Context) -> str:
                       entity_href="", t2s=context.t2s, title=f"{label} · 兩層鄰域 2-hop neighbourhood")
     return _render(context.template, data=data, title=f"{label} — GPU/算力產業知識圖譜",
                    vis_tag=f'<script src="{VIS_JS}"></script>', csp_script="'self' file: 'unsafe-inline'")
+
+
+def find_entity_page(exports_dir: Path, name: str) -> Path:
+    """The entity page for ``name``: an IRI slug, or any label or alias in either script or English.
+
+    Looks the name up in the search index embedded in ``graph.html`` (no need to parse graph.ttl).
+    Raises :class:`kg.errors.InputError` when there is no overview, no match, or several equally good ones.
+    """
+    import opencc
+
+    from kg.errors import InputError
+
+    overview = Path(exports_dir) / "graph.html"
+    if not overview.is_file():
+        raise InputError(f"{overview} does not exist; run `kg rebuild` first (or pass --exports DIR)")
+    match = re.search(r'<script type="application/json" id="kg-data">(.*?)</script>',
+                      overview.read_text(encoding="utf-8"), re.S)
+    if not match:
+        raise InputError(f"{overview} was not written by kg (no embedded graph data); run `kg rebuild`")
+    entities = json.loads(match.group(1))["entities"]
+    to_simplified = opencc.OpenCC("t2s")
+
+    def norm(text: str) -> str:
+        return to_simplified.convert(re.sub(r"\s+", "", text).lower())
+
+    wanted = norm(name)
+    exact, partial = [], []
+    for e in entities:
+        keys = [norm(k) for k in [e["id"], *e["l"], *e.get("a", [])] if k]
+        if wanted in keys:
+            exact.append(e)
+        elif any(wanted in k for k in keys):
+            partial.append(e)
+    found = exact or partial
+    if not found:
+        raise InputError(f"no entity called {name!r}; try part of a name, e.g. `kg view 英偉達`")
+    if len(found) > 1:
+        found.sort(key=lambda e: (-e["d"], e["id"]))
+        options = ", ".join(f"{e['id']} ({e['l'][0] or e['l'][2]})" for e in found[:10])
+        raise InputError(f"{name!r} matches {len(found)} entities: {options}; give the slug or a full name")
+    page = Path(exports_dir) / "entities" / f"{found[0]['id']}.html"
+    if not page.is_file():
+        raise InputError(f"{page} is missing; run `kg rebuild` to rewrite the entity pages")
+    return page
