@@ -30,6 +30,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kg.exporters import html  # noqa: E402
 from kg.exporters.html import export_html  # noqa: E402
 from kg.namespaces import DOC, EV, ID, KG  # noqa: E402
 
@@ -96,11 +97,11 @@ def generation(sizes: list[int]) -> None:
             seconds = time.perf_counter() - start
             overview = (Path(tmp) / "graph.html").stat().st_size
             files, total = dir_size(Path(tmp) / "entities")
-            pages = files - 1
-            js = (Path(tmp) / "entities" / "vis-network.min.js").stat().st_size
+            pages = files - 2
+            js = sum((Path(tmp) / "entities" / name).stat().st_size for name in (html.VIS_JS, html.APP_JS))
             print(f"| {n} | {relations} | {seconds:.1f} s | {overview / 1e6:.2f} MB | {pages} pages, "
                   f"{total / 1e6:.1f} MB ({(total - js) / max(1, pages) / 1e3:.1f} kB each + one shared "
-                  f"{js / 1e3:.0f} kB vis-network.min.js) |", flush=True)
+                  f"{js / 1e3:.0f} kB of scripts) |", flush=True)
 
 
 def usability(sizes: list[int]) -> None:
@@ -143,10 +144,8 @@ def usability(sizes: list[int]) -> None:
 
 def _export_overview_only(graph: rdflib.Graph, out: Path, limit: int) -> None:
     """The overview half of export_html (entity pages do not change the overview and dominate the time)."""
-    from kg.exporters import html
-
     model = html._read(graph)
-    context = html._Context(html._asset("html_template.html"), html._asset(html.VIS_JS), html._t2s_table(model))
+    context = html._Context.load(model)
     html.write_overview(model, out, limit, context)
 
 

@@ -63,7 +63,7 @@ def test_export_html_writes_overview_and_one_page_per_entity(tmp_path):
                                                   "MetaX", "MooreThreads", "NVIDIA", "TSMC", "Xian",
                                                   "node-4nm", "node-7nm"])
     assert set(written) == {tmp_path / "graph.html", tmp_path / "entities" / "vis-network.min.js",
-                            *((tmp_path / "entities" / p) for p in pages)}
+                            tmp_path / "entities" / "kg-view.js", *((tmp_path / "entities" / p) for p in pages)}
     assert all(p.exists() for p in written)
 
 

@@ -1,7 +1,8 @@
 """HTML views of the graph: ``graph.html`` (overview) and ``entities/<slug>.html`` (2-hop neighbourhoods).
 
 Both are static pages that work from file:// with the network off: vis-network is inlined into the
-overview and copied once next to the entity pages (``entities/vis-network.min.js``), positions are
+overview and copied once next to the entity pages (``entities/vis-network.min.js``, with the page
+script ``entities/kg-view.js``; a page per entity adds only its own data), positions are
 computed here (a seeded Fruchterman-Reingold layout for the overview, a radial one for entity pages)
 and physics stays off, so a page is drawn once and does not move. The graph reaches the page as one
 JSON document that the page's own script turns into nodes, edges, the side panel and the search index;
@@ -38,6 +39,7 @@ DEFAULT_MAX_OVERVIEW_NODES = 2000
 ENTITY_PAGE_MAX_NODES = 300
 LAYOUT_SEED = 20250812
 VIS_JS = "vis-network.min.js"
+APP_JS = "kg-view.js"
 
 # class local name -> (Traditional Chinese label, colour, vis shape). Shapes follow the superclass
 # (organisations are dots, products diamonds, ...), colours tell the subclasses apart.
@@ -401,13 +403,13 @@ def _asset(name: str) -> str:
     return resources.files("kg").joinpath("assets", name).read_text(encoding="utf-8")
 
 
-def _render(template: str, *, data: dict, title: str, vis_tag: str, csp_script: str) -> str:
+def _render(template: str, *, data: dict, title: str, scripts: str, csp_script: str) -> str:
     from html import escape
 
     parts = {
         "TITLE": escape(title),
         "CSP_SCRIPT": csp_script,
-        "VIS": vis_tag,
+        "APP": scripts,
         "DATA": _json_for_script(data),
     }
     return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], template)
@@ -441,11 +443,12 @@ def _neighbourhood(model: _Model, focus: int, limit: int) -> tuple[list[int], li
 
 def export_html(graph: rdflib.Graph, out_dir: Path, *,
                 max_overview_nodes: int = DEFAULT_MAX_OVERVIEW_NODES) -> list[Path]:
-    """Write ``out_dir/graph.html`` and ``out_dir/entities/<slug>.html`` (plus the shared
-    ``entities/vis-network.min.js``); return the paths written, overview first."""
+    """Write ``out_dir/graph.html`` and ``out_dir/entities/<slug>.html`` (plus the scripts the entity
+    pages share, ``entities/vis-network.min.js`` and ``entities/kg-view.js``); return the paths written,
+    overview first."""
     out_dir = Path(out_dir)
     model = _read(graph)
-    context = _Context(_asset("html_template.html"), _asset(VIS_JS), _t2s_table(model))
+    context = _Context.load(model)
     return [write_overview(model, out_dir, max_overview_nodes, context), *write_entity_pages(model, out_dir, context)]
 
 
@@ -453,7 +456,12 @@ def export_html(graph: rdflib.Graph, out_dir: Path, *,
 class _Context:
     template: str
     vis: str
+    app: str
     t2s: dict[str, str]
+
+    @classmethod
+    def load(cls, model: _Model) -> "_Context":
+        return cls(_asset("html_template.html"), _asset(VIS_JS), _asset(APP_JS), _t2s_table(model))
 
 
 def write_overview(model: _Model, out_dir: Path, max_nodes: int, context: _Context) -> Path:
@@ -471,20 +479,23 @@ def write_overview(model: _Model, out_dir: Path, max_nodes: int, context: _Conte
                 f"has its own page.")
     data = _page_data(model, drawn, list(range(n)), positions, focus=None, note=note, entity_href="entities/",
                       t2s=context.t2s, title="全圖 Overview")
-    if re.search(r"</script|<!--", context.vis, re.IGNORECASE):  # would end or confuse the inline <script>
-        raise ValueError(f"kg/assets/{VIS_JS} cannot be inlined: it contains '</script' or '<!--'")
+    for name, code in ((VIS_JS, context.vis), (APP_JS, context.app)):
+        if re.search(r"</script|<!--", code, re.IGNORECASE):  # would end or confuse the inline <script>
+            raise ValueError(f"kg/assets/{name} cannot be inlined: it contains '</script' or '<!--'")
+    scripts = f"<script>{context.vis}</script>\n<script>{context.app}</script>"
     path = Path(out_dir) / "graph.html"
-    atomic_write_text(path, _render(context.template, data=data, title="GPU/算力產業知識圖譜",
-                                    vis_tag="<script>" + context.vis + "</script>", csp_script="'unsafe-inline'"))
+    atomic_write_text(path, _render(context.template, data=data, title="GPU/算力產業知識圖譜", scripts=scripts,
+                                    csp_script="'unsafe-inline'"))
     return path
 
 
 def write_entity_pages(model: _Model, out_dir: Path, context: _Context) -> list[Path]:
-    """``entities/<slug>.html`` for every entity and the ``vis-network.min.js`` they share."""
+    """``entities/<slug>.html`` for every entity, and the two scripts they share."""
     entities_dir = Path(out_dir) / "entities"
-    vis_path = entities_dir / VIS_JS
-    atomic_write_text(vis_path, context.vis)
-    written = [vis_path]
+    written = []
+    for name, code in ((VIS_JS, context.vis), (APP_JS, context.app)):
+        atomic_write_text(entities_dir / name, code)
+        written.append(entities_dir / name)
     # Each atomic write fsyncs, which dominates on big graphs: pages are rendered here while a small
     # thread pool writes the previous ones (at most 512 rendered pages wait in memory).
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -511,7 +522,8 @@ def _entity_page(model: _Model, focus: int, context: _Context) -> str:
     data = _page_data(model, nodes, nodes, _radial_layout(focus, ring1, ring2), focus=focus, note=note,
                       entity_href="", t2s=context.t2s, title=f"{label} · 兩層鄰域 2-hop neighbourhood")
     return _render(context.template, data=data, title=f"{label} — GPU/算力產業知識圖譜",
-                   vis_tag=f'<script src="{VIS_JS}"></script>', csp_script="'self' file: 'unsafe-inline'")
+                   scripts=f'<script src="{VIS_JS}"></script>\n<script src="{APP_JS}"></script>',
+                   csp_script="'self' file: 'unsafe-inline'")
 
 
 def find_entity_page(exports_dir: Path, name: str) -> Path:
