@@ -34,7 +34,7 @@ __all__ = ["export_html", "find_entity_page", "DEFAULT_MAX_OVERVIEW_NODES", "ENT
 
 #: Above this many entities the overview draws only the best-connected ones (see benchmarks/bench_html.py
 #: for how the limit was measured in headless Chromium).
-DEFAULT_MAX_OVERVIEW_NODES = 2000
+DEFAULT_MAX_OVERVIEW_NODES = 2500
 #: An entity page draws the entity, all its neighbours, and second-hop neighbours up to this many nodes.
 ENTITY_PAGE_MAX_NODES = 300
 LAYOUT_SEED = 20250812
