@@ -519,3 +519,17 @@ def test_article_text_cannot_run_script(browser, tmp_path):
             assert_clean(page)
         finally:
             page.close()
+
+
+def test_pipeline_overview_draws_every_entity_of_graph_ttl(browser, seed_exports):
+    """The graph.html that `kg rebuild` itself wrote (through the pipeline's exporter registry)."""
+    graph = rdflib.Graph().parse(seed_exports / "graph.ttl")
+    page = open_overview(browser, seed_exports)
+    try:
+        browser.pump(0.2)
+        assert_clean(page)
+        assert page.js("kgView.network.body.nodeIndices.length") == len(entity_slugs(graph))
+        nvidia = slug_with_label(graph, "英伟达")
+        assert (seed_exports / "entities" / f"{nvidia}.html").is_file()
+    finally:
+        page.close()
