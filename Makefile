@@ -20,11 +20,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-# Debian's Chromium for the browser tests (root on CI; skipped with a note elsewhere).
+# Debian's Chromium (and a CJK font for readable screenshots) for the browser tests;
+# installed when root (CI), otherwise the browser tests skip with a note.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "note: chromium missing and not root; browser tests will be skipped"; fi; }
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	else echo "note: chromium or CJK font missing and not root; browser tests may skip"; fi
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_rebuild.py
