@@ -26,14 +26,16 @@ def main() -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("exports"), show_default=True,
               help="Directory the exports are written to.")
 @click.option("--no-model", is_flag=True, help="Rules only: do not run the trained NER model.")
+@click.option("--validate/--no-validate", default=None,
+              help="Force or skip SHACL validation (default: validate graphs up to 120k triples).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
-def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, quiet: bool) -> None:
+def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, validate: bool | None, quiet: bool) -> None:
     """Read every article in SEEDS and write graph.ttl, graph.nt, graph.html and report.md to OUT."""
     from kg.pipeline import BuildOptions, build
 
     progress = None if quiet else (lambda msg: click.echo(msg, err=True))
     try:
-        report = build(seeds_dir, out_dir, BuildOptions(use_model=not no_model), progress=progress)
+        report = build(seeds_dir, out_dir, BuildOptions(use_model=not no_model, validate=validate), progress=progress)
     except KgError as error:
         fail(error)
     click.echo(report.summary())
