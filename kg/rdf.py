@@ -11,6 +11,7 @@ from decimal import Decimal
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_RDF_TYPE_NT = f"<{RDF_TYPE}>"
 
 
 class Iri(str):
@@ -103,8 +104,6 @@ class TurtleWriter:
         self.prefixes = sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
 
     def _name(self, iri: str) -> str:
-        if iri == RDF_TYPE:
-            return "a"
         for prefix, ns in self.prefixes:
             if iri.startswith(ns):
                 local = iri[len(ns):]
@@ -131,6 +130,8 @@ class TurtleWriter:
         current = last_p = None
         block: list[str] = []
         for (s_key, s), (p_key, p), (_, o) in rows:
+            if p_key == _RDF_TYPE_NT:
+                p = "a"   # only in predicate position: rdf:type as an object stays a name
             if s_key != current:
                 if block:
                     lines.append(" ;\n".join(block) + " .\n")

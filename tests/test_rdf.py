@@ -18,11 +18,13 @@ TRIPLES = {
     (Iri(EX + "a"), Iri(EX + "d"), Lit.date(date(2025, 8, 12))),
     (Iri(EX + "摩爾線程"), Iri("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), Iri(EX + "C")),
     (Iri(EX + "node-7nm"), Iri(EX + "label"), Lit("7納米")),
+    (Iri(EX + "ev1"), Iri("http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate"),
+     Iri("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")),   # rdf:type as an object is not written `a`
 }
 
 
 def test_rdf_turtle_and_ntriples_agree_with_rdflib():
-    turtle = TurtleWriter({"ex": EX}).write(TRIPLES)
+    turtle = TurtleWriter({"ex": EX, "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}).write(TRIPLES)
     nt = to_ntriples(TRIPLES)
     g1 = rdflib.Graph().parse(data=turtle, format="turtle")
     g2 = rdflib.Graph().parse(data=nt, format="nt")
