@@ -82,8 +82,10 @@ def test_pipeline_evidence_offsets_point_into_the_file(tmp_path):
         start, end = int(graph.value(ev, KG.startOffset)), int(graph.value(ev, KG.endOffset))
         original = (SEEDS / name).read_text(encoding="utf-8")[start:end]
         sentence = str(graph.value(ev, KG.sentence))
-        squeeze = lambda s: "".join(s.split())  # noqa: E731 - line breaks inside words were repaired
-        assert squeeze(sentence) in squeeze(original) or squeeze(original) in squeeze(sentence)
+        # cleaning only deletes characters (line breaks inside words, a chart title printed mid-sentence),
+        # so the sentence is a subsequence of the original span
+        remaining = iter(original)
+        assert all(ch in remaining for ch in sentence if not ch.isspace()), (sentence, original)
         checked += 1
     assert checked > 50
 
