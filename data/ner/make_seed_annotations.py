@@ -4,8 +4,9 @@ How: each seed page is flattened (hard line breaks removed, as the gold evidence
 sentences at 。！？; and every surface form of a non-forbidden gold `a` row of that page is matched
 longest-first (Latin forms only at word boundaries). Forms listed in REVIEW below were found wrong
 in review (a generic word used in another sense) and are not matched; CLASS_MAP folds gold classes
-into the model's labels. Sentences without any entity are kept only when they come from the GPU
-articles' vocabulary (KEEP_NEGATIVE) so the model also sees entity-free text.
+into the model's labels. Sentences without any entity go to negatives.jsonl when they belong to a
+kept (GPU) article of the page (documents stage) and hold no `forbidden` name: the model must also
+learn that most prose is not a name.
 
     python data/ner/make_seed_annotations.py [--seeds seeds] [--gold ../shared/eval/seeds-gold.tsv]
 """
@@ -40,8 +41,6 @@ REVIEW = {
     "飛騰", "飞腾",    # the company only in 飛騰處理器
     "US", "Fed",
 }
-#: entity-free sentences are kept (per page, at most 60) only when they talk about the industry
-KEEP_NEGATIVE = re.compile(r"GPU|芯片|晶片|算力|計算|處理器|半導體|顯卡|架構|生態|國產")
 SENT_END = re.compile(r"(?<=[。！？；!?])")
 LATIN = re.compile(r"[A-Za-z0-9]")
 
@@ -65,6 +64,14 @@ def read_forbidden(path: Path) -> set[str]:
         if len(parts) > 4 and parts[2] == "a" and parts[4] == "forbidden":
             out.update(parts[1].split("|"))
     return out
+
+
+def kept_text(path: Path) -> str:
+    """The flattened text of the page's kept (GPU) articles, as the documents stage decides."""
+    sys.path.insert(0, str(ROOT))
+    from kg.documents import read_document
+
+    return "\n".join(re.sub(r"[\r\n]+", "", a.text) for a in read_document(path).kept)
 
 
 def sentences(page: str) -> list[str]:
@@ -142,10 +149,11 @@ def main(argv: list[str] | None = None) -> int:
             companies = {f for f, c in forms if c == "Company"}
             page = (args.seeds / doc).read_text(encoding="utf-8")
             neg: list[str] = []
+            kept = kept_text(args.seeds / doc)
             for sent in sentences(page):
                 spans = annotate(sent, forms)
                 if not spans:
-                    if len(neg) < 60 and KEEP_NEGATIVE.search(sent) and not any(f in sent for f in forbidden):
+                    if sent in kept and not any(f in sent for f in forbidden):
                         neg.append(json.dumps({"doc": doc, "text": sent, "spans": []}, ensure_ascii=False))
                     continue
                 spans = refine(sent, spans, companies, form_label)
