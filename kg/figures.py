@@ -10,8 +10,8 @@ from kg.sentence_view import SentenceView
 
 _NUM = r"(\d+(?:\.\d+)?)"
 _TFLOPS = re.compile(_NUM + r"\s*(?:tflops|tflop|tops(?=.{0,6}(?:fp|单精度|半精度)))")
-_MEMORY = re.compile(r"(?:显存|内存|hbm\w{0,2})(?:容量)?\s*(?:达到|高达|提升至|增至|为|达|是)?\s*" + _NUM + r"\s*gb(?![/p])")
-_BANDWIDTH = re.compile(r"带宽\s*(?:突破|达到|高达|提升至|为|达|超过)?\s*" + _NUM + r"\s*tb/s")
+_MEMORY = re.compile(r"(?:显存|内存|记忆体|存储|hbm\w{0,2})(?:容量)?\s*(?:达到|高达|提升至|增至|为|达|是)?\s*" + _NUM + r"\s*gb(?![/p])")
+_BANDWIDTH = re.compile(r"(?:带宽|频宽)\s*(?:突破|达到|高达|提升至|为|达|超过)?\s*" + _NUM + r"\s*tb/s")
 _TRANSISTORS = re.compile(_NUM + r"\s*(亿|万|billion|million)?\s*(?:个)?\s*(?:晶体管|transistors)")
 _AGGREGATE = re.compile(r"机柜|集群|整机|系统|服务器|数据中心|超算|总算力|单机")
 _MULTIPLIER = {"亿": 1e8, "万": 1e4, "billion": 1e9, "million": 1e6, None: 1.0}

@@ -177,11 +177,16 @@ def _overlaps(start: int, end: int, mentions: list[Mention]) -> bool:
 
 
 def _ascii_boundary_ok(text: str, start: int, end: int) -> bool:
-    """No letter-letter or digit-digit junction at either edge (A10 is not inside A100 or HA10)."""
-    def clash(a: str, b: str) -> bool:
-        return a.isascii() and b.isascii() and ((a.isalpha() and b.isalpha()) or (a.isdigit() and b.isdigit()))
-    if start > 0 and clash(text[start - 1], text[start]):
-        return False
-    if end < len(text) and clash(text[end - 1], text[end]):
-        return False
+    """A name must not run into ASCII letters or digits around it: A10 is not inside A100 or HA10, and
+    昇腾910 is not 昇腾910C. A letter-then-digit junction is allowed (GlobalFoundries12納米)."""
+    def is_ascii_alnum(ch: str) -> bool:
+        return ch.isascii() and ch.isalnum()
+    if start > 0:
+        before, first = text[start - 1], text[start]
+        if is_ascii_alnum(before) and is_ascii_alnum(first) and not (before.isalpha() and first.isdigit()):
+            return False
+    if end < len(text):
+        last, after = text[end - 1], text[end]
+        if is_ascii_alnum(last) and is_ascii_alnum(after) and not (last.isalpha() and after.isdigit()):
+            return False
     return True

@@ -186,7 +186,7 @@ def _claims_manufactured(v: SentenceView) -> Iterator[Found]:
         tail_from = v.list_from(nxt, NODE)[-1].end if node_follows else it.end
         if not (node_follows or _FOUNDRY_TAIL.match(after)):
             continue
-        if node_follows and not re.match(r"^\s*(?:finfet|gaa)?\s*(?:工艺|制程|节点|技术)", v.norm[tail_from:tail_from + 12]):
+        if node_follows and not re.match(r"^\s*(?:finfet|gaa|[a-z0-9+]{1,5})?\s*(?:工艺|制程|节点|技术)", v.norm[tail_from:tail_from + 12]):
             continue
         lead = v.norm[max(0, it.start - 8):it.start]
         # 邃思2.0採用GlobalFoundries12納米工藝 / 由台積電代工
@@ -279,7 +279,7 @@ def _claims_technology(v: SentenceView) -> Iterator[Found]:
         if not it.is_a(TECH):
             continue
         lead = v.norm[max(0, it.start - 8):it.start]
-        use = re.search(r"(?:采用|基于|使用|运用|利用|通过|借助|依托|引入|集成|搭载|推出|应用)(?:了)?(?:\d+\s*[个颗片块])?\s*$", lead)
+        use = re.search(r"(?:采用|基于|使用|运用|利用|通过|借助|依托|引入|集成|搭载|搭配|配备|结合|推出|应用)(?:了)?(?:\d+\s*[个颗片块])?\s*$", lead)
         prev = v.items[it.index - 1] if it.index else None
         if use is not None and not (prev is not None and prev.end > it.start - (len(lead) - use.start())):
             subject = v.subject_before(it.start - (len(lead) - use.start()), PRODUCT_OR_ORG, carry=True)
@@ -328,7 +328,7 @@ def _claims_compatible(v: SentenceView) -> Iterator[Found]:
             prep = c_start + p.start()
             break
         if prep is not None:
-            first = v.first_after(prep + 1, PRODUCT, max_gap=3)
+            first = _product_after(v, prep + 1)
             if first is None:
                 continue
             objects = v.list_from(first, PRODUCT)
@@ -344,6 +344,19 @@ def _claims_compatible(v: SentenceView) -> Iterator[Found]:
         for obj in objects:
             if obj is not subject:
                 yield subject, "compatibleWith", obj, "rule:compatible", 0.8
+
+
+def _product_after(v: SentenceView, pos: int) -> Item | None:
+    """The product right after ``pos``, allowing its maker's name in front (與百度飛槳、華為昇思MindSpore)."""
+    first = v.first_after(pos, PRODUCT, max_gap=3)
+    if first is not None:
+        return first
+    owner = v.first_after(pos, ORG, max_gap=3)
+    if owner is not None and owner.index + 1 < len(v.items):
+        product = v.items[owner.index + 1]
+        if product.is_a(PRODUCT) and ADJACENT.match(v.gap(owner, product)):
+            return product
+    return None
 
 
 def _claims_comparable(v: SentenceView) -> Iterator[Found]:
@@ -366,6 +379,14 @@ def _claims_comparable(v: SentenceView) -> Iterator[Found]:
         subject = v.subject_before(trigger_start, PRODUCT, carry=True, loose=True)
         if subject is not None and subject is not it:
             yield subject, "comparableTo", it, "rule:comparable", 0.7
+    # 與英偉達H100相比仍有差距: the benchmark sits between 與 and 相比
+    for match in re.finditer(r"(?:与|和|跟|同)([^，。；]{1,24}?)(?:相比|相较|比较|对比)", v.norm):
+        inside = v.items_in(match.start(1), match.end(1), PRODUCT)
+        if not inside:
+            continue
+        subject = v.subject_before(match.start(), PRODUCT, carry=True, loose=True)
+        if subject is not None and subject is not inside[-1]:
+            yield subject, "comparableTo", inside[-1], "rule:comparable.with", 0.7
 
 
 def _claims_acquired(v: SentenceView) -> Iterator[Found]:
@@ -433,6 +454,19 @@ def _claims_invests(v: SentenceView) -> Iterator[Found]:
             yield investor, "investsIn", target, "rule:invests", 0.7
 
 
+def _claims_invested_by(v: SentenceView) -> Iterator[Found]:
+    """燧原科技此前已獲得騰訊多輪投資: 獲得 X 投資 → X investsIn the subject."""
+    for match in re.finditer(r"(?:获得|获|得到|接受)(?:了)?\s*", v.norm):
+        investor = v.first_after(match.end(), ORG, max_gap=2)
+        if investor is None or not re.match(r"^\s*(?:的)?(?:多轮|新一轮|战略|数亿元|亿元)?\s*(?:投资|注资|增资|入股)",
+                                            v.norm[investor.end:investor.end + 10]):
+            continue
+        target = v.subject_before(match.start(), ("Organization", "Product", "Technology"), carry=True)
+        if target is not None and not v.modal_between(target.end, match.start()):
+            for each in v.list_ending_at(investor, ORG):
+                yield each, "investsIn", target, "rule:invests.received", 0.7
+
+
 def _claims_restricts(v: SentenceView) -> Iterator[Found]:
     targets = ("Product", "Organization", "Place")
     for match in _RESTRICT_VERB.finditer(v.norm):
@@ -458,14 +492,14 @@ def _claims_located(v: SentenceView) -> Iterator[Found]:
         verb = _LOCATED_VERB.search(lead)
         if verb is None:
             continue
-        subject = v.subject_before(it.start - (len(lead) - verb.start()), ORG, carry=False)
+        subject = v.subject_before(it.start - (len(lead) - verb.start()), ORG, carry=True)
         if subject is not None:
             yield subject, "locatedIn", it, "rule:located", 0.8
 
 
 RULES = (_claims_develops, _claims_process_node, _claims_manufactured, _claims_market, _claims_technology,
          _claims_compatible, _claims_comparable, _claims_acquired, _claims_listed, _claims_partner,
-         _claims_invests, _claims_restricts, _claims_located)
+         _claims_invests, _claims_invested_by, _claims_restricts, _claims_located)
 
 
 def extract_claims(sentence: Sentence, norm: str, mentions: list[Mention]) -> list[Claim]:
