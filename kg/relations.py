@@ -22,6 +22,7 @@ POLICY = ("Policy",)
 EXCHANGE = ("Exchange",)
 PLACE = ("Place",)
 PRODUCT_OR_ORG = ("Product", "Organization")
+MAKER = ("Company", "ResearchInstitution")   # who can stand right before a product name as its maker
 
 Found = tuple[Item, str, Item, str, float]
 
@@ -41,6 +42,7 @@ _RESTRICT_VERB = re.compile(r"禁止|限制|管制|封锁|制裁|禁售|断供")
 _LOCATED_VERB = re.compile(r"(?:总部)?(?:位于|设在|坐落于|落户|扎根)$")
 _COMPAT = re.compile(r"兼容|适配|相容|互认证|互相认证")
 _FOUNDRY_TAIL = re.compile(r"^\s*(?:代工|生产|制造|流片|工艺|制程)")
+_BUYER_CONTEXT = re.compile(r"\s*(?:芯片|晶片|gpu|显卡|加速卡)?\s*(?:的)?(?:订单|采购|订购|采买|购买|囤货|囤积|进口|租用|租赁|需求量|采购量)")
 _EXAMPLE_OPEN = re.compile(r"^\s*[（(]\s*(?:如|例如|比如|包括)")
 
 
@@ -49,15 +51,17 @@ def _claims_develops(v: SentenceView) -> Iterator[Found]:
         if not it.is_a(PRODUCT):
             continue
         prev = v.items[it.index - 1] if it.index else None
+        if _BUYER_CONTEXT.match(v.norm, it.end):   # 字節跳動H20訂單: a buyer, not the maker
+            continue
         # 英偉達H100 / 沐曦的MXN100 / 英偉達下一代B100 / 長鑫存儲19納米GDDR6顯存
-        if prev is not None and prev.is_a(ORG) and not prev.is_a(EXCHANGE):
+        if prev is not None and prev.is_a(MAKER):
             gap = v.gap(prev, it)
             if ADJACENT.match(gap) or re.match(r"^\s*(?:的)?(?:新一代|下一代|最新|首款|旗舰)\s*$", gap):
                 yield prev, "develops", it, "rule:develops.adjacent", 0.85
                 continue
         if prev is not None and prev.is_a(NODE) and it.index >= 2:
             org = v.items[it.index - 2]
-            if org.is_a(ORG) and ADJACENT.match(v.gap(org, prev)) and ADJACENT.match(v.gap(prev, it)):
+            if org.is_a(MAKER) and ADJACENT.match(v.gap(org, prev)) and ADJACENT.match(v.gap(prev, it)):
                 yield org, "develops", it, "rule:develops.adjacent", 0.8
                 continue
         # 摩爾線程面向機器人和邊緣計算市場的E300: ORG + modifier without other names + 的 + PRODUCT
