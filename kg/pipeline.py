@@ -4,6 +4,7 @@ seeds/* ─► documents ─► mentions (rules + model) ─► claims ─► re
 """
 from __future__ import annotations
 
+import bisect
 import tempfile
 import time
 from collections import Counter
@@ -68,6 +69,15 @@ class BuiltGraph:
         return to_rdflib(self.builder.view_triples(VIEW_EVIDENCE_PER_FACT))
 
 
+@dataclass(frozen=True)
+class _ArticleView:
+    """An article with what every later stage reads: its normalised text and its sentences."""
+
+    article: Article
+    norm: str
+    sentences: list[Sentence]
+
+
 class Pipeline:
     """Loads and checks every resource once (ontology, lexicon, model), then builds graphs."""
 
@@ -118,13 +128,14 @@ class Pipeline:
         self.progress(f"read {len(documents)} file(s), kept {len(articles)} article(s)")
 
         with report.timer("mentions"):
-            mentions = self._mentions(articles)
+            views = [_ArticleView(a, self.normalizer.normalize(a.text), split_sentences(a)) for a in articles]
+            mentions = self._mentions(views)
         with report.timer("claims"):
-            claims = [c for a in articles for c in self._claims(a, mentions[id(a)])]
+            claims = [c for view in views for c in self._claims(view, mentions[id(view.article)])]
         self.progress(f"found {sum(len(m) for m in mentions.values())} mention(s), {len(claims)} claim(s)")
 
         with report.timer("resolution+ontology"):
-            builder = self._assemble(documents, articles, mentions, claims, report)
+            builder = self._assemble(documents, views, mentions, claims, report)
         built = BuiltGraph(builder, report, documents)
         with report.timer("serialise"):
             built.all_triples = builder.triples
@@ -159,18 +170,19 @@ class Pipeline:
             raise InputError(f"nothing could be built from {files[0].parent if files else 'the input'}: {detail}")
         return documents
 
-    def _mentions(self, articles: list[Article]) -> dict[int, list[Mention]]:
-        found = {id(a): self.finder.find(a.text, self.normalizer.normalize(a.text)) for a in articles}
+    def _mentions(self, views: list["_ArticleView"]) -> dict[int, list[Mention]]:
+        found = {id(v.article): self.finder.find(v.article.text, v.norm) for v in views}
+        articles = [v.article for v in views]
         if self.model is not None and articles:
             for article, model_mentions in zip(articles, self.model.find(articles)):
                 found[id(article)] = _merge(found[id(article)], model_mentions)
         return found
 
-    def _claims(self, article: Article, mentions: list[Mention]) -> list[Claim]:
-        norm = self.normalizer.normalize(article.text)
+    def _claims(self, view: "_ArticleView", mentions: list[Mention]) -> list[Claim]:
+        norm = view.norm
         claims = []
         index = 0
-        for sentence in _windows(split_sentences(article)):
+        for sentence in _windows(view.sentences):
             while index < len(mentions) and mentions[index].start < sentence.start:
                 index += 1
             inside = []
@@ -183,16 +195,16 @@ class Pipeline:
                 claims += extract_claims(sentence, norm[sentence.start:sentence.end], inside)
         return claims
 
-    def _assemble(self, documents, articles, mentions, claims, report: BuildReport) -> GraphBuilder:
+    def _assemble(self, documents, views, mentions, claims, report: BuildReport) -> GraphBuilder:
         resolver = Resolver(self.lexicon, self.normalizer)
         builder = GraphBuilder()
         facts: list[Fact] = []
-        for article in articles:
-            sentences = split_sentences(article)
-            for mention in mentions[id(article)]:
-                entity = resolver.resolve(mention, article.doc_name)
+        for view in views:
+            starts = [s.start for s in view.sentences]
+            for mention in mentions[id(view.article)]:
+                entity = resolver.resolve(mention, view.article.doc_name)
                 if mention.source.startswith("model:") or mention.cls == "ProcessNode":
-                    facts.append(_mention_fact(entity, mention, article, sentences))
+                    facts.append(_mention_fact(entity, mention, view.article, view.sentences, starts))
         for claim in claims:
             fact = self._check(claim, resolver, report)
             if fact is not None:
@@ -301,11 +313,12 @@ def _windows(sentences: list[Sentence]) -> list[Sentence]:
     return out
 
 
-def _mention_fact(entity, mention: Mention, article: Article, sentences: list[Sentence]) -> Fact | None:
+def _mention_fact(entity, mention: Mention, article: Article, sentences: list[Sentence], starts: list[int]) -> Fact | None:
     """Evidence for what a mention alone establishes: a model-found entity's class, a node's nanometres."""
-    sentence = next((s for s in sentences if s.start <= mention.start < s.end), None)
-    if sentence is None:
+    i = bisect.bisect_right(starts, mention.start) - 1
+    if i < 0 or not sentences[i].start <= mention.start < sentences[i].end:
         return None
+    sentence = sentences[i]
     start, end = article.offsets.to_original_span(sentence.start, sentence.end)
     text = sentence.text.strip()[:MAX_SENTENCE * 2]
     if mention.cls == "ProcessNode":
