@@ -48,3 +48,12 @@ def test_quality_independent_scorer_agrees(seed_graph_path, scores):
     assert independent["relation_recall"] == pytest.approx(scores.relation_recall, abs=0.002)
     assert independent["relation_precision"] == pytest.approx(scores.relation_precision, abs=0.002)
     assert independent["forbidden_hits"] == 0
+
+
+def test_quality_seed_graph_conforms_to_shapes(seed_graph_path):
+    import rdflib
+
+    from kg.ontology import Ontology
+
+    conforms, report = Ontology.load().validate(rdflib.Graph().parse(seed_graph_path))
+    assert conforms, report
