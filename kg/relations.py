@@ -407,6 +407,17 @@ def _claims_acquired(v: SentenceView) -> Iterator[Found]:
                 yield buyer, "acquired", target, "rule:acquired", 0.85
 
 
+def _claims_acquired_passive(v: SentenceView) -> Iterator[Found]:
+    """賽靈思被AMD收購: 被 BUYER 收購 → the buyer acquired the subject."""
+    for match in re.finditer(r"被\s*", v.norm):
+        buyer = v.first_after(match.end(), COMPANY, max_gap=1)
+        if buyer is None or not _ACQUIRE_VERB.match(v.norm, buyer.end + (len(v.norm[buyer.end:]) - len(v.norm[buyer.end:].lstrip(" 所")))):
+            continue
+        target = v.subject_before(match.start(), COMPANY, carry=True)
+        if target is not None and target.mention.key != buyer.mention.key and not v.modal_between(target.end, match.start()):
+            yield buyer, "acquired", target, "rule:acquired.passive", 0.8
+
+
 def _claims_listed(v: SentenceView) -> Iterator[Found]:
     for match in _LIST_VERB.finditer(v.norm):
         c_start, c_end = v.clause_span(v.clause_of(match.start()))
@@ -497,12 +508,14 @@ def _claims_located(v: SentenceView) -> Iterator[Found]:
         if verb is None:
             continue
         subject = v.subject_before(it.start - (len(lead) - verb.start()), ORG, carry=True)
+        if subject is None:  # 總部位於上海的沐曦
+            subject = v.first_after(it.end + 1, ORG, max_gap=1) if v.norm[it.end:it.end + 1] == "的" else None
         if subject is not None:
             yield subject, "locatedIn", it, "rule:located", 0.8
 
 
 RULES = (_claims_develops, _claims_process_node, _claims_manufactured, _claims_market, _claims_technology,
-         _claims_compatible, _claims_comparable, _claims_acquired, _claims_listed, _claims_partner,
+         _claims_compatible, _claims_comparable, _claims_acquired, _claims_acquired_passive, _claims_listed, _claims_partner,
          _claims_invests, _claims_invested_by, _claims_restricts, _claims_located)
 
 
