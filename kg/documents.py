@@ -41,6 +41,7 @@ from typing import Callable
 
 from kg.decode import decode_bytes
 from kg.errors import DecodeError
+from kg.markup import blank_markup, looks_like_html
 from kg.model import Article, Document, OffsetMap, Sentence
 
 __all__ = ["read_document", "parse_document", "split_sentences", "relevance", "find_date"]
@@ -152,6 +153,9 @@ def parse_document(
 ) -> Document:
     """The stage after decoding: ``text`` is already decoded (useful in tests and notebooks)."""
     convert = converter or _t2s()
+    original = text
+    if looks_like_html(text):   # same length: offsets on the blanked text are offsets in the file
+        text = blank_markup(text)
     lines = _read_lines(text)
     paragraphs = _paragraphs(text, lines)
     articles = _articles(name, text, paragraphs, convert)
@@ -159,7 +163,7 @@ def parse_document(
         path=Path(path) if path is not None else Path(name),
         name=name,
         encoding=encoding,
-        text=text,
+        text=original,
         date=find_date(text, lines),
         articles=tuple(articles),
     )

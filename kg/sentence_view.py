@@ -12,11 +12,12 @@ CLAUSE_BREAK = re.compile(r"[，,；;：:！!？?]")
 # text between two items of a list: optional parenthetical note, a separator, an optional descriptor
 LIST_GAP = re.compile(r"^\s*(?:[（(][^（）()，。]{0,24}[）)])?\s*(?:[、/／]|和|及|与|以及|或|跟|、以及)\s*"
                       r"[^，。；、,;（）()]{0,12}$")
-ADJACENT = re.compile(r"^[\s的之「」“”『』]{0,3}$")
+ADJACENT = re.compile(r"^\s*(?:[的之「」“”『』]\s*){0,3}$")
 # words that turn an assertion into a plan, wish, rumour or denial
 MODALITY = re.compile(r"如果|假如|若要|将(?!其|近|会|于)|即将|洽谈|洽购|据传|传言|或将|鼓励|呼吁|应当|应该|应(?!用|对|急|运)|需要|亟需|拟|计划|打算|准备|将要|有望|预计|可能|建议|考虑|寻求|争取|力争|希望|或将|传出|传闻|未能|尚未|没有|未(?!来|知)|否认|放弃|终止|取消|不再|排队|申请|筹备|递表|冲刺|辅导|候场|有意|欲|意向")
 PREPOSITION_BEFORE = re.compile(r"(?:与|和|同|跟|对|向|在|从|比|较|被|给|把|将|为|由|替|联合|携手|根据|据|按照|依据|如同|像)\s*$")
 OBJECT_VERB = re.compile(r"采用|收购|并购|推出|发布|使用|基于|面向|支撑|支持|依赖|接近|兼容|适配|出售|采购|集成|搭载|对标|超越|限制|禁止|投资|联合|与")
+ANAPHOR = re.compile(r"\s*(?:该|此|这|这一|该款|此款|这款)\s*(?:产品|芯片|款芯片|处理器|加速卡|显卡|gpu|平台|系统|架构|系列)")
 ACCORDING_TO = re.compile(r"\s*(?:根据|据|按照|依据)")
 TOPIC_LEAD = re.compile(r"^\s*(?:如|例如|比如|其中|而|但|同时|此外|另外|另一方面|其次|首先|再次|目前|当前|近年|今年|去年)?\s*")
 UNITS_OF = {"Organization", "Product"}
@@ -120,6 +121,9 @@ class SentenceView:
                 return it
         if not carry:
             return None
+        anaphor = self._anaphor(clause, pos, domain)
+        if anaphor is not None:
+            return anaphor
         for earlier in range(clause - 1, -1, -1):
             head = self.clause_subject(earlier, domain)
             if head is not None:
@@ -128,6 +132,17 @@ class SentenceView:
             for it in reversed(self.items):
                 if it.end <= c_start and it.is_a(domain):
                     return it
+        return None
+
+    def _anaphor(self, clause: int, pos: int, domain: tuple[str, ...]) -> Item | None:
+        """該產品採用7納米工藝: 'this product' (or a clause chain opened by it) is the last product named."""
+        for c in range(clause, -1, -1):
+            c_start, _ = self.clause_span(c)
+            if ANAPHOR.match(self.norm, c_start):
+                earlier = [it for it in self.items if it.end <= c_start and it.is_a(domain) and it.is_a(("Product",))]
+                return earlier[-1] if earlier else None
+            if c < clause and self.topic(c) is not None:
+                return None   # an earlier clause names its own subject: no anaphora to follow
         return None
 
     def _governed(self, it: Item, clause_start: int) -> bool:

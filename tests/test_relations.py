@@ -44,7 +44,10 @@ class Reader:
     def name_key(self, name: str) -> str:
         found = self.finder.find(name, self.normalizer.normalize(name))
         whole = [m for m in found if m.start == 0 and m.end == len(name)]
-        return self.key(whole[0]) if whole else self.normalizer.key(name)
+        if whole:
+            return self.key(whole[0])
+        tail = [m for m in found if m.end == len(name)]   # "MTT S5000" read as maker + product
+        return self.key(tail[-1]) if tail else self.normalizer.key(name)
 
     def claims(self, text: str) -> set[tuple[str, str, str]]:
         norm = self.normalizer.normalize(text)
