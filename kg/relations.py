@@ -206,6 +206,26 @@ def _claims_manufactured(v: SentenceView) -> Iterator[Found]:
                         yield product, "manufacturedBy", it, "rule:foundry.production-depends", 0.75
 
 
+def _foundry_process_used_for(v: SentenceView) -> Iterator[Found]:
+    """中芯國際的N+2工藝已用於華為麒麟9000S芯片的量產: a foundry's process serving a product."""
+    for it in v.items:
+        if not it.is_a(COMPANY):
+            continue
+        process = re.match(r"\s*(?:的)?\s*(?:[a-z0-9+\-]{1,6}|\d+\s*(?:纳米|奈米|nm))?\s*(?:finfet|gaa)?\s*(?:工艺|制程)",
+                           v.norm[it.end:it.end + 20])
+        if process is None:
+            continue
+        _, c_end = v.clause_span(v.clause_of(it.start))
+        use = re.compile(r"(?:已|已经|将)?(?:用于|应用于|支撑|服务于|导入)").search(v.norm, it.end + process.end(), c_end)
+        if use is None or v.modal_between(it.start, use.start()):
+            continue
+        product = _product_after(v, use.end())
+        if product is not None:
+            yield product, "manufacturedBy", it, "rule:foundry.process-used-for", 0.75
+            for node in v.items_in(it.end, it.end + process.end(), NODE):
+                yield product, "usesProcessNode", node, "rule:node.foundry-process", 0.7
+
+
 def _claims_market(v: SentenceView) -> Iterator[Found]:
     for match in _market_triggers(v):
         first = v.first_after(match.end(), MARKET, max_gap=4, gap_ok=re.compile(r"^[\s「」“”的]*$"))
@@ -482,6 +502,20 @@ def _claims_invested_by(v: SentenceView) -> Iterator[Found]:
                 yield each, "investsIn", target, "rule:invests.received", 0.7
 
 
+def _claims_investors_listed(v: SentenceView) -> Iterator[Found]:
+    """…完成新一輪融資，投資方包括國家大基金二期: the investors named after 投資方/投資者."""
+    for match in re.finditer(r"(?:投资方|投资者|投资机构|领投方|参投方)(?:包括|为|是|有)", v.norm):
+        first = v.first_after(match.end(), ORG, max_gap=2)
+        if first is None:
+            continue
+        target = v.subject_before(match.start(), ("Organization",), carry=True)
+        if target is None or v.modal_between(target.end, match.start()):
+            continue
+        for investor in v.list_from(first, ORG):
+            if investor.mention.key != target.mention.key:
+                yield investor, "investsIn", target, "rule:invests.investors", 0.7
+
+
 def _claims_restricts(v: SentenceView) -> Iterator[Found]:
     targets = ("Product", "Organization", "Place")
     for match in _RESTRICT_VERB.finditer(v.norm):
@@ -492,7 +526,7 @@ def _claims_restricts(v: SentenceView) -> Iterator[Found]:
             if subject is not None:
                 yield policies[-1], "restricts", subject, "rule:restricts.passive", 0.75
             continue
-        if not policies:
+        if not policies or v.modal_between(policies[-1].start, match.start()):
             continue
         _, c_end = v.clause_span(v.clause_of(match.start()))
         for target in v.items_in(match.end(), c_end, targets):
@@ -514,9 +548,9 @@ def _claims_located(v: SentenceView) -> Iterator[Found]:
             yield subject, "locatedIn", it, "rule:located", 0.8
 
 
-RULES = (_claims_develops, _claims_process_node, _claims_manufactured, _claims_market, _claims_technology,
+RULES = (_claims_develops, _claims_process_node, _claims_manufactured, _foundry_process_used_for, _claims_market, _claims_technology,
          _claims_compatible, _claims_comparable, _claims_acquired, _claims_acquired_passive, _claims_listed, _claims_partner,
-         _claims_invests, _claims_invested_by, _claims_restricts, _claims_located)
+         _claims_invests, _claims_invested_by, _claims_investors_listed, _claims_restricts, _claims_located)
 
 
 def extract_claims(sentence: Sentence, norm: str, mentions: list[Mention]) -> list[Claim]:
