@@ -421,6 +421,12 @@ class SparqlServer(ThreadingHTTPServer):
             return None
         return candidate
 
+    def handle_error(self, request, client_address) -> None:
+        """A dropped connection or similar: one line on stderr, not a traceback."""
+        error = sys.exc_info()[1]
+        if not self.options.quiet:
+            print(f"kg serve: {client_address[0]}: {type(error).__name__}: {error}", file=sys.stderr)
+
     def server_close(self) -> None:
         super().server_close()
         self.pool.close()
