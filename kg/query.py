@@ -85,6 +85,13 @@ def named_queries(directory: Path | None = None) -> list[NamedQuery]:
     return found
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:   # e.g. a long query text taken for a file name
+        return False
+
+
 def resolve_query(arg: str, directory: Path | None = None) -> str:
     """The query text for ``kg query`` 's argument: ``@name``, a ``.rq``/``.sparql`` file, or the query itself."""
     if arg.startswith("@"):
@@ -96,7 +103,7 @@ def resolve_query(arg: str, directory: Path | None = None) -> str:
         return library[name].text
     if "\n" not in arg and len(arg) < 4096:
         path = Path(arg)
-        if path.suffix in (".rq", ".sparql", ".txt") or (path.is_file() and not re.search(r"\s", arg)):
+        if path.suffix in (".rq", ".sparql", ".txt") or (not re.search(r"\s", arg) and _is_file(path)):
             if not path.is_file():
                 raise InputError(f"query file {arg} not found")
             return path.read_text(encoding="utf-8")

@@ -210,3 +210,10 @@ def test_cli_missing_graph_exits_2(tmp_path):
 
 def test_query_error_is_a_kg_error():
     assert issubclass(QuerySyntaxError, QueryError) and issubclass(QueryRefused, QueryError)
+
+
+def test_query_long_inline_text_is_not_taken_for_a_file(seed_graph_path):
+    from kg.query import resolve_query
+
+    text = "SELECT ?s WHERE { ?s a kg:Company . FILTER(strlen(str(?s)) > 1) } " + "#" * 300
+    assert resolve_query(text) == text
