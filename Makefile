@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test venv browser model bench clean
+.PHONY: run test venv browser model bench bench-query clean
 
 run: $(STAMP)
 	$(VENV)/bin/kg rebuild --seeds seeds --out exports
@@ -27,8 +27,16 @@ browser:
 	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	else echo "note: chromium or CJK font missing and not root; browser tests may skip"; fi
 
+# Retrain the NER model from data/ner/ + the lexicon (seeded; the trained model is committed in models/ner/).
+model: $(STAMP)
+	$(VENV)/bin/kg train
+
 bench: $(STAMP)
 	$(PY) benchmarks/bench_rebuild.py
+	$(PY) benchmarks/bench_rebuild.py --model --skip-seeds
+
+bench-query: $(STAMP)
+	$(PY) benchmarks/bench_query.py
 
 clean:
 	rm -rf $(VENV) exports/*.ttl exports/*.nt exports/*.html exports/*.md exports/entities
