@@ -1,0 +1,136 @@
+"""What a product or company is for (markets) and built with (technologies)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from kg.rules.common import (
+    APPLIED,
+    DEVELOP_VERB,
+    Found,
+    MARKET,
+    ORG,
+    PRODUCT,
+    PRODUCT_OR_ORG,
+    TECH,
+    its_head,
+)
+from kg.sentence_view import Item, SentenceView
+
+
+def markets(v: SentenceView) -> Iterator[Found]:
+    for match in _market_triggers(v):
+        first = v.first_after(match.end(), MARKET, max_gap=4, gap_ok=re.compile(r"^[\s「」“”的]*$"))
+        if first is None:
+            continue
+        markets = v.list_from(first, MARKET)
+        tail = v.norm[markets[-1].end:markets[-1].end + 8]
+        possessed = re.match(r"^\s*(?:市场|领域|场景|行业|等)*\s*的\s*", tail)
+        subject = None
+        if possessed:  # 面向機器人和邊緣計算市場的E300
+            subject = v.first_after(markets[-1].end + possessed.end(), PRODUCT, max_gap=0)
+        if subject is None:
+            subject = _launched_product(v, match.start()) or v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
+        if subject is not None:
+            for market in markets:
+                yield subject, "targetsMarket", market, "rule:market.trigger", 0.75
+    # 已在推理側得到應用 / 在AI推理場景性價比優勢顯著 / 景嘉微的圖形處理芯片在信創桌面電腦中也有一定應用
+    for match in re.finditer(r"在", v.norm):
+        first = v.first_after(match.end(), MARKET, max_gap=2)
+        if first is None:
+            continue
+        markets = v.list_from(first, MARKET)
+        c_start, c_end = v.clause_span(v.clause_of(match.start()))
+        if not APPLIED.search(v.norm[markets[-1].end:c_end]):
+            continue
+        opens_clause = len(v.norm[c_start:match.start()].strip()) <= 3   # 已在推理側得到應用: subject carried over
+        subject = v.subject_before(match.start(), PRODUCT_OR_ORG, carry=opens_clause, loose=opens_clause)
+        if subject is not None:
+            for market in markets:
+                yield subject, "targetsMarket", market, "rule:market.in", 0.7
+    # 景嘉微（軍工）、壁切科技（AI）: a name glossed by its market in brackets
+    for it in v.items:
+        if it.is_a(MARKET) and re.match(r"^\s*[（(]\s*$", v.norm[it.start - 1:it.start]) and it.index:
+            owner = v.items[it.index - 1]
+            if owner.is_a(PRODUCT_OR_ORG) and v.norm[owner.end:it.start].strip() in ("（", "("):
+                if re.match(r"^\s*(?:领域|市场)?\s*[）)]", v.norm[it.end:it.end + 4]):
+                    yield owner, "targetsMarket", it, "rule:market.gloss", 0.7
+    # 滿足了黨政、金融及安防等信創產業鏈…需求
+    for match in re.finditer(r"满足(?:了)?", v.norm):
+        first = v.first_after(match.end(), MARKET, max_gap=2)
+        if first is None or "需求" not in v.norm[first.end:first.end + 40]:
+            continue
+        subject = v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
+        if subject is not None:
+            _, c_end = v.clause_span(v.clause_of(match.start()))
+            for market in v.items_in(match.end(), c_end, MARKET):
+                yield subject, "targetsMarket", market, "rule:market.meets-demand", 0.65
+
+
+def _launched_product(v: SentenceView, pos: int) -> Item | None:
+    """華為發布昇騰910B芯片，面向數據中心市場: a clause with no subject of its own that follows a launch
+    is about the product launched, not the company."""
+    clause = v.clause_of(pos)
+    c_start, _ = v.clause_span(clause)
+    if clause == 0 or v.subject_before(pos, PRODUCT_OR_ORG, carry=False) is not None \
+            or len(v.norm[c_start:pos].strip()) > 3:
+        return None
+    p_start, p_end = v.clause_span(clause - 1)
+    verb = None
+    for verb in DEVELOP_VERB.finditer(v.norm, p_start, p_end):
+        pass
+    if verb is None:
+        return None
+    launched = v.items_in(verb.end(), p_end, PRODUCT)
+    return launched[0] if launched else None
+
+
+def _market_triggers(v: SentenceView) -> Iterator[re.Match]:
+    for match in re.finditer(r"面向|针对|应用于|用于|服务于|瞄准|主攻|聚焦|切入|进军", v.norm):
+        yield match
+
+
+def technologies(v: SentenceView) -> Iterator[Found]:
+    for it in v.items:
+        if not it.is_a(TECH):
+            continue
+        lead = v.norm[max(0, it.start - 8):it.start]
+        use = re.search(r"(?:采用|基于|使用|运用|利用|通过|借助|依托|引入|集成|搭载|搭配|配备|结合|推出|应用)(?:了)?(?:\d+\s*[个颗片块])?\s*$", lead)
+        prev = v.items[it.index - 1] if it.index else None
+        if use is not None and not (prev is not None and prev.end > it.start - (len(lead) - use.start())):
+            subject = v.subject_before(it.start - (len(lead) - use.start()), PRODUCT_OR_ORG, carry=True)
+            if subject is not None and not v.modal_between(subject.end, it.start):
+                for tech in v.list_from(it, TECH):
+                    yield subject, "usesTechnology", tech, "rule:tech.uses", 0.8
+                continue
+        # 英偉達CoWoS技術
+        if prev is not None and prev.is_a(ORG) and re.match(r"^\s*(?:的)?\s*$", v.gap(prev, it)):
+            yield prev, "usesTechnology", it, "rule:tech.adjacent", 0.7
+        # CoWoS技術實現8顆H100芯片的3D堆疊
+        after = re.match(r"^\s*(?:技术|工艺|方案|架构)?\s*(?:实现|用于|应用于|助力|赋能)(?:了)?", v.norm[it.end:it.end + 10])
+        if after:
+            _, c_end = v.clause_span(v.clause_of(it.start))
+            target = next(iter(v.items_in(it.end + after.end(), c_end, PRODUCT)), None)
+            if target is not None:
+                yield target, "usesTechnology", it, "rule:tech.applied-to", 0.7
+    # 其Transformer引擎 / 其首創的異構GPU協同訓練方案（HGCT）
+    for match in re.finditer(r"其", v.norm):
+        target = its_head(v, match.end(), TECH)
+        if target is None:
+            continue
+        owner = v.sentence_topic(match.start())
+        if owner is not None and owner.is_a(PRODUCT_OR_ORG):
+            yield owner, "usesTechnology", target, "rule:tech.its", 0.7
+    # DeepSeek等中國企業在MoE架構、混合精度訓練等領域的工程創新
+    for match in re.finditer(r"在", v.norm):
+        first = v.first_after(match.end(), TECH, max_gap=1)
+        if first is None:
+            continue
+        techs = v.list_from(first, TECH)
+        if not re.match(r"^\s*(?:等)?\s*(?:领域|方面|技术)\s*(?:的)?\s*(?:工程)?(?:创新|突破|布局|积累|投入|探索|领先|优势)",
+                        v.norm[techs[-1].end:techs[-1].end + 14]):
+            continue
+        subject = v.subject_before(match.start(), ORG, carry=True)
+        if subject is not None:
+            for tech in techs:
+                yield subject, "usesTechnology", tech, "rule:tech.field", 0.65

@@ -1,0 +1,196 @@
+"""Who makes a product, on which process node, in which foundry."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from kg.rules.common import (
+    BUYER_CONTEXT,
+    COMPANY,
+    DEVELOP_VERB,
+    EXAMPLE_OPEN,
+    FOUNDRY_TAIL,
+    Found,
+    MAKER,
+    MARKET,
+    NODE,
+    NODE_VERB,
+    ORG,
+    PRODUCT,
+    PRODUCT_LEAD,
+    its_head,
+    product_after,
+)
+from kg.sentence_view import ADJACENT, SentenceView
+
+
+def develops(v: SentenceView) -> Iterator[Found]:
+    for it in v.items:
+        if not it.is_a(PRODUCT):
+            continue
+        prev = v.items[it.index - 1] if it.index else None
+        if BUYER_CONTEXT.match(v.norm, it.end):   # 字節跳動H20訂單: a buyer, not the maker
+            continue
+        # 英偉達H100 / 沐曦的MXN100 / 英偉達下一代B100 / 長鑫存儲19納米GDDR6顯存
+        if prev is not None and prev.is_a(MAKER):
+            gap = v.gap(prev, it)
+            if ADJACENT.match(gap) or re.match(r"^\s*(?:的)?(?:新一代|下一代|最新|首款|旗舰)\s*$", gap):
+                yield prev, "develops", it, "rule:develops.adjacent", 0.85
+                continue
+        if prev is not None and prev.is_a(NODE) and it.index >= 2:
+            org = v.items[it.index - 2]
+            if org.is_a(MAKER) and ADJACENT.match(v.gap(org, prev)) and ADJACENT.match(v.gap(prev, it)):
+                yield org, "develops", it, "rule:develops.adjacent", 0.8
+                continue
+        # 摩爾線程面向機器人和邊緣計算市場的E300: ORG + modifier without other names + 的 + PRODUCT
+        if v.norm[it.start - 1:it.start] == "的" or v.norm[it.start - 2:it.start].strip() == "的":
+            clause_start, _ = v.clause_span(v.clause_of(it.start))
+            owners = [o for o in v.items[:it.index] if o.start >= clause_start and o.is_a(ORG)]
+            if owners:
+                org = owners[-1]
+                between = [b for b in v.items[org.index + 1:it.index] if not b.is_a(MARKET)]
+                modifier = v.gap(org, it)
+                if not between and 2 < len(modifier) <= 18 and not re.search(r"[，。；、]", modifier) \
+                        and not re.match(r"与|和|向|对|为|被|从", modifier):
+                    yield org, "develops", it, "rule:develops.possessive", 0.75
+    yield from _develops_by_verb(v)
+    yield from _develops_appositive(v)
+    yield from _develops_its(v)
+
+
+def _develops_by_verb(v: SentenceView) -> Iterator[Found]:
+    """壁切科技推出BRAS軟件平台: ORG + 推出/發布/研發 + PRODUCT list."""
+    for match in DEVELOP_VERB.finditer(v.norm):
+        obj = v.first_after(match.end(), PRODUCT, max_gap=10, gap_ok=PRODUCT_LEAD)
+        if obj is None:
+            continue
+        org = v.subject_before(match.start(), ORG, carry=True)
+        if org is None or v.modal_between(org.end, match.start()):
+            continue
+        for product in v.list_from(obj, PRODUCT):
+            yield org, "develops", product, "rule:develops.verb", 0.8
+
+
+def _develops_appositive(v: SentenceView) -> Iterator[Found]:
+    """CUDA（英偉達為GPU設計的軟硬體整合平台）."""
+    for it in v.items:
+        if not it.is_a(PRODUCT):
+            continue
+        rest = v.norm[it.end:it.end + 40]
+        paren = re.match(r"^\s*[（(]([^（）()]{2,38})[）)]", rest)
+        if not paren or not DEVELOP_VERB.search(paren.group(1)):
+            continue
+        inside = v.items_in(it.end, it.end + paren.end(), ORG)
+        if inside and not v.modal_between(inside[0].end, it.end + paren.end()):
+            yield inside[0], "develops", it, "rule:develops.appositive", 0.8
+
+
+def _develops_its(v: SentenceView) -> Iterator[Found]:
+    """華為…將其對標CUDA生態的CANN和Mind工具鏈…: 其 = the sentence's organisation topic."""
+    for match in re.finditer(r"其", v.norm):
+        owner = v.sentence_topic(match.start())
+        if owner is None or not owner.is_a(ORG):
+            continue
+        target = its_head(v, match.end(), PRODUCT)
+        if target is not None:
+            for product in v.list_from(target, PRODUCT):
+                yield owner, "develops", product, "rule:develops.its", 0.7
+
+
+def process_nodes(v: SentenceView) -> Iterator[Found]:
+    for it in v.items:
+        if not it.is_a(NODE):
+            continue
+        prev = v.items[it.index - 1] if it.index else None
+        nxt = v.items[it.index + 1] if it.index + 1 < len(v.items) else None
+        # 長鑫存儲19納米GDDR6顯存
+        if nxt is not None and nxt.is_a(PRODUCT) and ADJACENT.match(v.gap(it, nxt)):
+            yield nxt, "usesProcessNode", it, "rule:node.prefix", 0.8
+            continue
+        # 進入3納米（如英偉達下一代B100）
+        if EXAMPLE_OPEN.match(v.norm[it.end:it.end + 8]):
+            close = v.norm.find("）", it.end)
+            close = close if close >= 0 else v.norm.find(")", it.end)
+            for product in v.items_in(it.end, close if close > 0 else it.end + 30, PRODUCT):
+                yield product, "usesProcessNode", it, "rule:node.example", 0.7
+            continue
+        # MXN100採用7納米製程 / 邃思2.0採用GlobalFoundries12納米工藝 / 在14納米工藝下
+        trigger_end = prev.start if (prev is not None and prev.is_a(COMPANY) and ADJACENT.match(v.gap(prev, it))) else it.start
+        lead = v.norm[max(0, trigger_end - 6):trigger_end]
+        verb = NODE_VERB.search(lead)
+        if verb is None:
+            continue
+        if prev is not None and prev.is_a(NODE) and it.index and re.match(r"^\s*(?:或|和|及|、)\s*$", v.gap(prev, it)):
+            continue  # second item of a node list: handled with the first
+        subject = v.subject_before(trigger_end - (len(lead) - verb.start()), PRODUCT, carry=True, loose=False)
+        if subject is None:
+            continue
+        for node in v.list_from(it, NODE):
+            yield subject, "usesProcessNode", node, "rule:node.uses", 0.85 if node is it else 0.6
+    yield from _foundry_supports(v)
+
+
+def _foundry_supports(v: SentenceView) -> Iterator[Found]:
+    """中芯國際14納米FinFET工藝良率提升至95%，支撐景嘉微JM9系列…: foundry+node topic, 支撐/用於 + product."""
+    for clause in range(1, len(v.clause_starts)):
+        c_start, _ = v.clause_span(clause)
+        verb = re.match(r"\s*(?:可|已|并|将)?(?:支撑|支持|用于|为|供应|满足)", v.norm[c_start:])
+        if verb is None:
+            continue
+        products = [p for p in v.items_in(c_start, c_start + verb.end() + 14, PRODUCT)]
+        if not products:
+            continue
+        prev_start, prev_end = v.clause_span(clause - 1)
+        head = v.items_in(prev_start, prev_end)
+        if len(head) < 2 or not head[0].is_a(COMPANY) or not head[1].is_a(NODE) \
+                or not ADJACENT.match(v.gap(head[0], head[1])):
+            continue
+        for product in products[:1]:
+            yield product, "usesProcessNode", head[1], "rule:node.foundry-supports", 0.7
+            yield product, "manufacturedBy", head[0], "rule:foundry.supports", 0.7
+
+
+def manufactured(v: SentenceView) -> Iterator[Found]:
+    for it in v.items:
+        if not it.is_a(COMPANY):
+            continue
+        after = v.norm[it.end:it.end + 12]
+        nxt = v.items[it.index + 1] if it.index + 1 < len(v.items) else None
+        node_follows = nxt is not None and nxt.is_a(NODE) and ADJACENT.match(v.gap(it, nxt))
+        tail_from = v.list_from(nxt, NODE)[-1].end if node_follows else it.end
+        if not (node_follows or FOUNDRY_TAIL.match(after)):
+            continue
+        if node_follows and not re.match(r"^\s*(?:finfet|gaa|[a-z0-9+]{1,5})?\s*(?:工艺|制程|节点|技术)", v.norm[tail_from:tail_from + 12]):
+            continue
+        lead = v.norm[max(0, it.start - 8):it.start]
+        # 邃思2.0採用GlobalFoundries12納米工藝 / 由台積電代工
+        if re.search(r"(?:采用|使用|基于|由|交由|委托|依赖|依靠)(?:了)?\s*$", lead):
+            subject = v.subject_before(it.start - 1, PRODUCT, carry=True)
+            if subject is not None:
+                yield subject, "manufacturedBy", it, "rule:foundry.uses", 0.8
+            # （例如英偉達H100、AMD MI300）的生產高度依賴台積電
+            if re.search(r"的(?:生产|制造|代工|流片)(?:高度|主要|完全|均|都)?(?:依赖|依靠|交由|由)\s*$", v.norm[max(0, it.start - 14):it.start]):
+                c_start, _ = v.clause_span(v.clause_of(it.start))
+                for product in v.items_in(c_start, it.start, PRODUCT):
+                    if product is not subject:
+                        yield product, "manufacturedBy", it, "rule:foundry.production-depends", 0.75
+
+
+def foundry_process_used_for(v: SentenceView) -> Iterator[Found]:
+    """中芯國際的N+2工藝已用於華為麒麟9000S芯片的量產: a foundry's process serving a product."""
+    for it in v.items:
+        if not it.is_a(COMPANY):
+            continue
+        process = re.match(r"\s*(?:的)?\s*(?:[a-z0-9+\-]{1,6}|\d+\s*(?:纳米|奈米|nm))?\s*(?:finfet|gaa)?\s*(?:工艺|制程)",
+                           v.norm[it.end:it.end + 20])
+        if process is None:
+            continue
+        _, c_end = v.clause_span(v.clause_of(it.start))
+        use = re.compile(r"(?:已|已经|将)?(?:用于|应用于|支撑|服务于|导入)").search(v.norm, it.end + process.end(), c_end)
+        if use is None or v.modal_between(it.start, use.start()):
+            continue
+        product = product_after(v, use.end())
+        if product is not None:
+            yield product, "manufacturedBy", it, "rule:foundry.process-used-for", 0.75
+            for node in v.items_in(it.end, it.end + process.end(), NODE):
+                yield product, "usesProcessNode", node, "rule:node.foundry-process", 0.7
