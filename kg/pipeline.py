@@ -7,14 +7,13 @@ from __future__ import annotations
 import bisect
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg import exporters
 from kg.documents import read_document, split_sentences
-from kg.errors import ConfigError, DecodeError, InputError, KgError
+from kg.errors import ConfigError, DecodeError, InputError
 from kg.graph import Fact, GraphBuilder, to_rdflib
 from kg.lexicon import Lexicon
 from kg.mentions import MentionFinder
