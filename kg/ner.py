@@ -31,7 +31,7 @@ META_FILE = "kg-ner.json"
 CHUNK_CHARS = 300          # chunks are cut at sentence ends, at most about this long
 BATCH_CHUNKS = 64          # chunks per model call; fixed, so batching never changes a result
 PARALLEL_MIN_CHARS = 60_000  # below this, one process is faster than forking a second
-MIN_CONFIDENCE = 0.5       # `find` leaves out mentions more likely wrong than right (calibrated)
+MIN_CONFIDENCE = 0.4       # `find` leaves out mentions right less than 40 % of the time on held-out articles
 _BREAK = re.compile(r"[。！？；!?\n]")
 
 _WORKER: "NerModel | None" = None  # set in the parent just before forking workers; read only by them
@@ -44,7 +44,7 @@ class NerModel:
 
     def __init__(self, nlp, name: str, calibration: list[list[float]] | None = None,
                  labels: Sequence[str] = (), processes: int | None = None, decoder: str = "viterbi",
-                 min_confidence: float = MIN_CONFIDENCE):
+                 min_confidence: float = MIN_CONFIDENCE, held_out_calibration: list[list[float]] | None = None):
         self.nlp = nlp
         self.min_confidence = min_confidence
         self.name = name
@@ -52,6 +52,8 @@ class NerModel:
         self.labels = tuple(labels)
         self._cal_x = [float(x) for x, _ in (calibration or [])]
         self._cal_y = [float(y) for _, y in (calibration or [])]
+        self._held_x = [float(x) for x, _ in (held_out_calibration or [])]
+        self._held_y = [float(y) for _, y in (held_out_calibration or [])]
         self.processes = processes if processes is not None else min(2, os.cpu_count() or 1)
 
     # ---------------------------------------------------------------------------------------- loading
@@ -75,7 +77,7 @@ class NerModel:
         except Exception as error:  # a damaged model directory
             raise ConfigError(f"NER model in {model_dir} cannot be loaded ({error}): run `kg train` to rebuild it") from error
         return cls(nlp, meta["name"], meta.get("calibration"), meta.get("labels", ()), processes,
-                   meta.get("config", {}).get("decoder", "viterbi"), min_confidence)
+                   meta.get("config", {}).get("decoder", "viterbi"), min_confidence, meta.get("held_out_calibration"))
 
     @classmethod
     def from_nlp(cls, nlp, name: str, calibration=None, decoder: str = "viterbi") -> "NerModel":
@@ -96,10 +98,11 @@ class NerModel:
         return out
 
     def calibrate(self, raw: float) -> float:
-        if not self._cal_x:
-            return round(raw, 4)
-        i = min(bisect.bisect_left(self._cal_x, raw), len(self._cal_y) - 1)
-        return round(min(1.0, max(0.0, self._cal_y[i])), 4)
+        """Raw span score -> dev-set calibration -> held-out-article calibration (when the model has one)."""
+        value = _step(self._cal_x, self._cal_y, raw)
+        if self._held_x:
+            value = _step(self._held_x, self._held_y, value)
+        return round(min(1.0, max(0.0, value)), 4)
 
     def predict_raw(self, texts: Sequence[str]) -> list[list[tuple[int, int, str, float]]]:
         """(start, end, label, raw score) per text, sorted by start."""
@@ -234,6 +237,13 @@ def span_score(probs, start: int, end: int, label: str, index: dict[str, int]) -
         tags = [(start, f"B-{label}")] + [(i, f"I-{label}") for i in range(start + 1, end - 1)] + [(end - 1, f"L-{label}")]
     logs = [math.log(max(float(probs[i][index[t]]), 1e-9)) for i, t in tags if t in index]
     return round(math.exp(sum(logs) / len(logs)), 6) if logs else 0.0
+
+
+def _step(xs: list[float], ys: list[float], x: float) -> float:
+    """Isotonic calibration map: the value of the first step whose upper bound is >= x."""
+    if not xs:
+        return x
+    return ys[min(bisect.bisect_left(xs, x), len(ys) - 1)]
 
 
 def _worker_run(texts: list[str]):

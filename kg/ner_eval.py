@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from kg.model import is_a
+from kg.ner import MIN_CONFIDENCE
 from kg.train import DATA_DIR, DEFAULT_LEXICON, LABELS, ROOT, TrainConfig, load_seed_examples, name_key, train
 
 GOLD = ROOT / "tests" / "data" / "seeds-gold.tsv"
@@ -132,6 +133,7 @@ class FoldResult:
     lexicon_unknown: Counts
     errors: list[str]
     train_seconds: float
+    predictions: list[tuple[str, str, float]] = field(default_factory=list)  # every (text, class, confidence)
     relations: dict[str, dict] = field(default_factory=dict)   # "rules" / "rules+model" -> scorer JSON
 
 
@@ -172,7 +174,7 @@ def restricted_lexicon(held_out_text: str, out_path: Path, lexicon_path: Path = 
 
 
 def run_fold(doc: str, workdir: Path, config: TrainConfig, seed: int = 0, relations: bool = False,
-             gold: dict[str, list[GoldEntity]] | None = None) -> FoldResult:
+             gold: dict[str, list[GoldEntity]] | None = None, min_confidence: float | None = None) -> FoldResult:
     from kg.ner import NerModel
 
     gold = gold or read_gold()
@@ -182,14 +184,48 @@ def run_fold(doc: str, workdir: Path, config: TrainConfig, seed: int = 0, relati
     t0 = time.perf_counter()
     train(model_dir, seed=seed, config=config, exclude_docs=[doc], held_out_text=flat)
     seconds = time.perf_counter() - t0
-    model = NerModel.load(model_dir, processes=1)
-    predicted = [(m.text, m.cls) for found in model.find(kept_articles(SEEDS / doc)) for m in found]
-    by_class, unseen_counts, errors = score_mentions(predicted, gold[doc], seen=seen_keys(doc))
-    _, lex_unknown, _ = score_mentions(predicted, gold[doc], seen=lexicon_keys())
-    result = FoldResult(doc, by_class, unseen_counts, lex_unknown, errors, seconds)
+    model = NerModel.load(model_dir, processes=1, min_confidence=0.0)
+    everything = [(m.text, m.cls, m.confidence) for found in model.find(kept_articles(SEEDS / doc)) for m in found]
+    threshold = MIN_CONFIDENCE if min_confidence is None else min_confidence
+    result = score_fold(doc, everything, threshold, gold[doc])
+    result.train_seconds = seconds
     if relations:
         result.relations = fold_relations(doc, flat, model_dir, workdir)
     return result
+
+
+def score_fold(doc: str, predictions: list[tuple[str, str, float]], threshold: float, gold: list[GoldEntity]
+               ) -> FoldResult:
+    """Score a fold's predictions kept at ``threshold`` (re-run cheaply to sweep the threshold)."""
+    predicted = [(t, c) for t, c, conf in predictions if conf >= threshold]
+    by_class, unseen_counts, errors = score_mentions(predicted, gold, seen=seen_keys(doc))
+    _, lex_unknown, _ = score_mentions(predicted, gold, seen=lexicon_keys())
+    return FoldResult(doc, by_class, unseen_counts, lex_unknown, errors, 0.0, predictions)
+
+
+def judge(predictions: list[tuple[str, str, float]], gold: list[GoldEntity]) -> list[tuple[float, bool]]:
+    """(confidence, right?) for each distinct (text, class) prediction, as ``score_mentions`` judges it."""
+    best: dict[tuple[str, str], float] = {}
+    for text, cls, conf in predictions:
+        best[(text, cls)] = max(conf, best.get((text, cls), 0.0))
+    out = []
+    for (text, cls), conf in sorted(best.items()):
+        k = name_key(text)
+        out.append((conf, any(k in g.keys and g.status != "forbidden" and _compatible(cls, g.cls) for g in gold)))
+    return out
+
+
+def fit_held_out_calibration(report: dict, gold: dict[str, list[GoldEntity]] | None = None) -> list[list[float]]:
+    """Isotonic map from the folds' confidences to how often such mentions were right on held-out articles.
+
+    Written to `data/ner/calibration.json` by `benchmarks/eval_ner_loao.py --write-calibration`; `kg train`
+    stores it with the model, so the shipped confidences mean what they say on real articles.
+    """
+    from kg.train import fit_calibration
+
+    gold = gold or read_gold()
+    scored = [pair for f in report["folds"] for pair in judge([tuple(p) for p in f["predictions"]], gold[f["doc"]])]
+    return fit_calibration(scored, bins=12)
 
 
 def fold_relations(doc: str, flat: str, model_dir: Path, workdir: Path) -> dict[str, dict]:
@@ -271,6 +307,7 @@ class LoaoReport:
                          for c, n in sorted(by_class.items())},
             "relations": {t: self.relation_totals(t) for t in ("rules", "rules+model")} if any(f.relations for f in self.folds) else {},
             "folds": [{"doc": f.doc, "train_seconds": round(f.train_seconds, 1), "errors": f.errors,
+                       "predictions": f.predictions,
                        "unseen": [f.unseen.found, f.unseen.total], "relations": f.relations} for f in self.folds],
         }
 
@@ -319,9 +356,10 @@ def loao(epochs: int = 8, seed: int = 0, processes: int = 2, relations: bool = F
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kg-loao-") as tmp:
         work = Path(workdir or tmp)
+        work.mkdir(parents=True, exist_ok=True)
         args = [(d, str(work), config, seed, relations) for d in docs]
         if processes > 1:
-            with mp.get_context("spawn").Pool(processes, maxtasksperchild=1) as pool:
+            with mp.get_context("fork").Pool(processes, maxtasksperchild=1) as pool:
                 folds = []
                 for r in pool.imap(_fold_worker, args):
                     say(f"fold {r.doc}: {r.train_seconds:.0f}s")

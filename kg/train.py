@@ -209,7 +209,7 @@ _NAME_CHARS = ("華芯天海星光鴻昇曦原智微龍騰雲銳創源聯達興�
                "算力深度摩爾沐仞啟明辰宇恒泰安信通訊矽晶晟鯤鵬凌雲九章太極乾坤玄瀾曜宸航盛弘瑞德"
                "中國科電子北京上海深圳蘇杭粵閩湘鄂蜀秦晉遼吉皖贛滇黔桂甬錫豐君和合元一芯核心")
 _COMPANY_SUFFIX = ("科技", "智能", "半導體", "微電子", "集成電路", "信息", "電子", "股份", "技術", "智芯",
-                   "芯片", "計算", "算力", "科技集團", "微", "芯", "")
+                   "芯片", "計算", "算力", "科技集團", "微", "芯")
 _LATIN_SYL = ("ka", "zen", "ron", "vi", "lo", "tek", "sil", "ix", "ma", "nova", "qu", "lin", "tra", "ver", "on",
               "ar", "del", "sy", "mo", "cor")
 _CN_NUM = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
@@ -258,7 +258,7 @@ def synthetic_name(label: str, rng: random.Random) -> str:
             return _latin(rng) + " " + rng.choice(("X1", "900", "NVL36", "Pod", "AGX", str(rng.randint(10, 999))))
         return _hz(rng, 2, 2) + rng.choice(("超級計算機", "服務器", "一體機", "智算集群", "台式機", "號", "工作站"))
     if label == "Market":
-        return _hz(rng, 2, 2) + rng.choice(("計算", "智能", "終端", "市場", "場景", "領域"))
+        return _hz(rng, 2, 2) + rng.choice(("市場", "領域", "行業", "場景"))
     if label == "Technology":
         if r < 0.4:
             return "".join(rng.choice("ABCDEFGHKLMNPRSTUVWX") for _ in range(rng.randint(2, 5))) + rng.choice(("", "技術", "封裝"))
@@ -278,6 +278,10 @@ def synthetic_name(label: str, rng: random.Random) -> str:
         return _hz(rng, 2, 4) + rng.choice(("產業聯盟", "協會", "聯盟", "基金會", "工作組", "學會"))
     raise ValueError(label)
 
+
+#: classes whose new names have a recognisable shape (suffix, code); the others are mostly ordinary
+#: words (markets, technologies, policies) and get synthetic names a third as often
+SHAPED = {"Company", "Chip", "System", "SoftwarePlatform", "Architecture", "ResearchInstitution", "Fund"}
 
 _FILLERS = {
     "NODE": ("7納米", "5nm", "3納米", "12納米", "14nm", "28納米", "4奈米", "16納米", "7nm", "6納米"),
@@ -301,7 +305,8 @@ class Augmenter:
 
     def name(self, label: str, rng: random.Random) -> str:
         names = self.pools.get(label) or []
-        if not names or rng.random() < self.config.synthetic_share:
+        share = self.config.synthetic_share if label in SHAPED else self.config.synthetic_share / 3
+        if not names or rng.random() < share:
             return synthetic_name(label, rng)
         return rng.choice(names)
 
@@ -440,6 +445,12 @@ def score_spans(pred: list[list[Span]], gold: list[list[Span]]) -> dict[str, flo
     return {"p": prec, "r": rec, "f": 2 * prec * rec / (prec + rec) if prec + rec else 0.0}
 
 
+def _held_out_calibration() -> list[list[float]]:
+    """The second calibration stage measured on held-out articles (data/ner/calibration.json), if any."""
+    path = DATA_DIR / "calibration.json"
+    return json.loads(path.read_text(encoding="utf-8"))["steps"] if path.is_file() else []
+
+
 def fit_calibration(scored: list[tuple[float, bool]], bins: int = 20) -> list[list[float]]:
     """Isotonic (pool-adjacent-violators) map raw beam score -> precision, as [upper bound, value] steps."""
     scored = sorted(scored)
@@ -457,6 +468,8 @@ def fit_calibration(scored: list[tuple[float, bool]], bins: int = 20) -> list[li
             hi, k, n = merged.pop()
             merged[-1] = [hi, merged[-1][1] + k, merged[-1][2] + n]
     steps = [[b[0], round((b[1] + 1) / (b[2] + 2), 4)] for b in merged]  # Laplace-smoothed precision
+    for i in range(1, len(steps)):  # smoothing may undo the order of small blocks: keep it monotone
+        steps[i][1] = max(steps[i][1], steps[i - 1][1])
     steps[-1][0] = 1.0
     return steps
 
@@ -511,9 +524,9 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
         losses: dict[str, float] = {}
         for batch in minibatch(examples, size=compounding(config.batch_start, config.batch_end, 1.01)):
             nlp.update(batch, drop=config.dropout, sgd=optimizer, losses=losses)
-        line = f"epoch {epoch + 1}/{config.epochs}: loss " + " ".join(f"{k} {v:.1f}" for k, v in sorted(losses.items())) + f" ({time.perf_counter() - t0:.0f}s)"
-        log.append(line)
-        say(line)
+        line = f"epoch {epoch + 1}/{config.epochs}: loss " + " ".join(f"{k} {v:.1f}" for k, v in sorted(losses.items()))
+        log.append(line)  # no timings in the stored log: the model directory must be byte-reproducible
+        say(f"{line} ({time.perf_counter() - t0:.0f}s)")
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -538,6 +551,7 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
         "name": f"model:{MODEL_NAME}", "labels": list(LABELS), "seed": seed, "config": config.__dict__,
         "calibration": calibration, "dev": all_scores, "n_train": n_train, "n_dev": len(dev),
         "exclude_docs": list(exclude_docs), "log": log,
+        "held_out_calibration": _held_out_calibration(),
     }
     (out_dir / "kg-ner.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                          encoding="utf-8")

@@ -165,14 +165,16 @@ def test_train_is_reproducible(tmp_path):
     config = TrainConfig(epochs=1, seed_variants=1, template_fills=1, negatives=10)
     a = train(tmp_path / "a", seed=3, config=config)
     b = train(tmp_path / "b", seed=3, config=config)
-    assert (tmp_path / "a" / "ner" / "model").read_bytes() == (tmp_path / "b" / "ner" / "model").read_bytes()
+    for part in ("tok2vec/model", "tagger/model", "kg-ner.json"):
+        assert (tmp_path / "a" / part).read_bytes() == (tmp_path / "b" / part).read_bytes(), part
     assert a.dev_scores == b.dev_scores
 
 
 # ---------------------------------------------------------------------------------- held-out quality
 
-#: held by the leave-one-article-out evaluation (docs/readme/model.md); a little under the measured values
-LOAO_MIN = {"precision": 0.45, "recall": 0.45, "unseen_recall": 0.35}
+#: held by the leave-one-article-out evaluation (docs/readme/model.md: P 0.70, R 0.55, unseen names R 0.41
+#: at 12 epochs); the floor leaves room for run-to-run noise of a different machine, not for regressions
+LOAO_MIN = {"precision": 0.60, "recall": 0.45, "unseen_recall": 0.30}
 
 
 @pytest.mark.slow
@@ -185,4 +187,4 @@ def test_loao_held_out_quality():
     assert report["unseen_recall"] >= LOAO_MIN["unseen_recall"], report
 
 
-LOAO_EPOCHS = 6
+LOAO_EPOCHS = 12  # as in the README table; about 7 minutes on 2 cores

@@ -4,9 +4,9 @@ How: each seed page is flattened (hard line breaks removed, as the gold evidence
 sentences at 。！？; and every surface form of a non-forbidden gold `a` row of that page is matched
 longest-first (Latin forms only at word boundaries). Forms listed in REVIEW below were found wrong
 in review (a generic word used in another sense) and are not matched; CLASS_MAP folds gold classes
-into the model's labels. Sentences without any entity go to negatives.jsonl when they belong to a
-kept (GPU) article of the page (documents stage) and hold no `forbidden` name: the model must also
-learn that most prose is not a name.
+into the model's labels. Sentences without any entity (of the GPU articles, and of the finance and
+property columns on the same pages) go to negatives.jsonl unless they hold a `forbidden` name: the
+model must also learn that most prose is not a name.
 
     python data/ner/make_seed_annotations.py [--seeds seeds] [--gold ../shared/eval/seeds-gold.tsv]
 """
@@ -64,14 +64,6 @@ def read_forbidden(path: Path) -> set[str]:
         if len(parts) > 4 and parts[2] == "a" and parts[4] == "forbidden":
             out.update(parts[1].split("|"))
     return out
-
-
-def kept_text(path: Path) -> str:
-    """The flattened text of the page's kept (GPU) articles, as the documents stage decides."""
-    sys.path.insert(0, str(ROOT))
-    from kg.documents import read_document
-
-    return "\n".join(re.sub(r"[\r\n]+", "", a.text) for a in read_document(path).kept)
 
 
 def sentences(page: str) -> list[str]:
@@ -149,11 +141,10 @@ def main(argv: list[str] | None = None) -> int:
             companies = {f for f, c in forms if c == "Company"}
             page = (args.seeds / doc).read_text(encoding="utf-8")
             neg: list[str] = []
-            kept = kept_text(args.seeds / doc)
             for sent in sentences(page):
                 spans = annotate(sent, forms)
                 if not spans:
-                    if sent in kept and not any(f in sent for f in forbidden):
+                    if not any(f in sent for f in forbidden):
                         neg.append(json.dumps({"doc": doc, "text": sent, "spans": []}, ensure_ascii=False))
                     continue
                 spans = refine(sent, spans, companies, form_label)
