@@ -147,9 +147,9 @@ class NerModel:
         index = {tag: i for i, tag in enumerate(labels)}
         if self.decoder == "viterbi":
             decoded = viterbi_spans([p for p in probs if p is not None and len(p)], labels)
-            decoded.reverse()
+            decoded.reverse()  # popped in document order below
         out = []
-        for doc, p in zip(docs, probs):
+        for text, doc, p in zip(texts, docs, probs):
             if p is None or not len(doc):
                 out.append([])
                 continue
@@ -159,70 +159,93 @@ class NerModel:
                 spans = [(ent.start, ent.end, ent.label_) for ent in doc.ents]
             ents = []
             for start, end, label in spans:
-                s, e = _trim(doc.text, doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text))
+                last = doc[end - 1]
+                s, e = _trim(text, doc[start].idx, last.idx + len(last.text))
                 if e > s:
                     ents.append((s, e, label, span_score(p, start, end, label, index)))
             out.append(ents)
         return out
 
 
-def _transitions(labels: Sequence[str]):
-    """Allowed BILUO tag bigrams (K x K), and the tags allowed first and last."""
+def viterbi_spans(probs: list, labels: Sequence[str], floor: float = 0.02) -> list[list[tuple[int, int, str]]]:
+    """Best valid BILUO sequence per document, as token spans.
+
+    Only stretches where some entity tag has probability >= ``floor`` can hold a span, so the Viterbi
+    runs on those stretches alone (plus one token each side), batched: a few steps instead of one per
+    character. Outside them the tag is O.
+    """
     import numpy
 
-    k = len(labels)
-    parts = [(t.split("-", 1) + [""])[:2] if t != "O" else ("O", "") for t in labels]
-    allowed = numpy.zeros((k, k), dtype=bool)
-    for i, (p1, l1) in enumerate(parts):
-        for j, (p2, l2) in enumerate(parts):
-            if p1 in ("B", "I"):
-                allowed[i, j] = p2 in ("I", "L") and l2 == l1
-            else:
-                allowed[i, j] = p2 in ("O", "B", "U")
-    first = numpy.array([p in ("O", "B", "U") for p, _ in parts])
-    last = numpy.array([p in ("O", "L", "U") for p, _ in parts])
-    return allowed, first, last
-
-
-def viterbi_spans(probs: list, labels: Sequence[str]) -> list[list[tuple[int, int, str]]]:
-    """Best valid BILUO sequence per document (batched Viterbi over log-probabilities), as token spans."""
-    import numpy
-
-    if not probs:
-        return []
-    allowed, first, last = _transitions(labels)
     o = list(labels).index("O")
-    neg = numpy.float32(-1e9)
-    trans = numpy.where(allowed, 0, neg).astype("float32")
-    n, t_max, k = len(probs), max(len(p) for p in probs), len(labels)
-    emit = numpy.full((n, t_max, k), neg, dtype="float32")
-    emit[:, :, o] = 0.0                       # padding: O, free
+    segments = []  # (document, start, end)
     for i, p in enumerate(probs):
-        emit[i, :len(p)] = numpy.log(numpy.maximum(numpy.asarray(p, dtype="float32"), 1e-9))
-    score = emit[:, 0] + numpy.where(first, 0, neg)
-    back = numpy.zeros((n, t_max, k), dtype="int16")
-    for t in range(1, t_max):
-        cand = score[:, :, None] + trans[None]
-        back[:, t] = cand.argmax(1)
-        score = cand.max(1) + emit[:, t]
-    score = score + numpy.where(last, 0, neg)
-    tags = numpy.zeros((n, t_max), dtype="int64")
-    cur = score.argmax(1)
-    rows = numpy.arange(n)
-    for t in range(t_max - 1, -1, -1):
-        tags[:, t] = cur
-        cur = back[rows, t, cur]
-    out = []
-    for i, p in enumerate(probs):
-        spans, start = [], -1
-        for j in numpy.nonzero(tags[i, :len(p)] != o)[0].tolist():
-            prefix, label = labels[tags[i, j]].split("-", 1)
+        live = (1.0 - numpy.asarray(p)[:, o]) >= floor
+        if not live.any():
+            continue
+        edges = numpy.flatnonzero(numpy.diff(numpy.concatenate(([0], live.astype("int8"), [0]))))
+        for start, end in zip(edges[::2].tolist(), edges[1::2].tolist()):
+            segments.append((i, max(0, start - 1), min(len(p), end + 1)))
+    out: list[list[tuple[int, int, str]]] = [[] for _ in probs]
+    if not segments:
+        return out
+    tags = _viterbi([numpy.asarray(probs[i])[s:e] for i, s, e in segments], labels)
+    for (i, s, _), seq in zip(segments, tags):
+        start = -1
+        for j in numpy.flatnonzero(seq != o).tolist():
+            prefix, label = labels[seq[j]].split("-", 1)
             if prefix in ("B", "U"):
                 start = j
             if prefix in ("L", "U"):
-                spans.append((start, j + 1, label))
-        out.append(spans)
+                out[i].append((s + start, s + j + 1, label))
     return out
+
+
+def _viterbi(probs: list, labels: Sequence[str]) -> list:
+    """Batched Viterbi over log-probabilities with the BILUO constraints; one tag array per sequence.
+
+    The constraints make it linear in the number of tags: O, B-x and U-x follow any "closed" tag
+    (O, L-*, U-*), I-x and L-x follow B-x or I-x only.
+    """
+    import numpy
+
+    labels = list(labels)
+    o = labels.index("O")
+    classes = sorted({t.split("-", 1)[1] for t in labels if t != "O"})
+    b_i, i_i, l_i, u_i = (numpy.array([labels.index(f"{p}-{c}") for c in classes]) for p in "BILU")
+    closed = numpy.concatenate(([o], l_i, u_i))            # tags after which a new tag may start
+    n, t_max, k = len(probs), max(len(p) for p in probs), len(labels)
+    neg = numpy.float32(-1e9)
+    emit = numpy.full((n, t_max, k), neg, dtype="float32")
+    emit[:, :, o] = 0.0                                      # padding: O, free
+    for i, p in enumerate(probs):
+        emit[i, :len(p)] = numpy.log(numpy.maximum(numpy.asarray(p, dtype="float32"), 1e-9))
+    rows = numpy.arange(n)
+    score = numpy.full((n, k), neg, dtype="float32")
+    opens = numpy.concatenate(([o], b_i, u_i))
+    score[:, opens] = emit[:, 0, opens]
+    back = numpy.zeros((n, t_max, k), dtype="int16")
+    for t in range(1, t_max):
+        sc = score[:, closed]
+        j = sc.argmax(1)
+        best_closed, from_closed = sc[rows, j], closed[j]
+        inside = score[:, b_i] >= score[:, i_i]                # continue from B-x or from I-x
+        best_in = numpy.where(inside, score[:, b_i], score[:, i_i])
+        from_in = numpy.where(inside, b_i, i_i)
+        new = numpy.empty_like(score)
+        new[:, opens] = best_closed[:, None] + emit[:, t, opens]
+        new[:, i_i] = best_in + emit[:, t, i_i]
+        new[:, l_i] = best_in + emit[:, t, l_i]
+        back[:, t, opens] = from_closed[:, None]
+        back[:, t, i_i] = from_in
+        back[:, t, l_i] = from_in
+        score = new
+    score[:, numpy.concatenate((b_i, i_i))] = neg            # may not end inside a span
+    tags = numpy.zeros((n, t_max), dtype="int64")
+    cur = score.argmax(1)
+    for t in range(t_max - 1, -1, -1):
+        tags[:, t] = cur
+        cur = back[rows, t, cur]
+    return [tags[i, :len(p)] for i, p in enumerate(probs)]
 
 
 def span_score(probs, start: int, end: int, label: str, index: dict[str, int]) -> float:
