@@ -59,7 +59,7 @@ class Example:
 class TrainConfig:
     """Everything that shapes the model; stored in the model's meta for the record."""
 
-    epochs: int = 14
+    epochs: int = 16
     width: int = 48
     depth: int = 3
     maxout_pieces: int = 2
