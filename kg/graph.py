@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from functools import lru_cache
 from dataclasses import dataclass
 
@@ -14,6 +15,9 @@ _TYPE = Iri(str(RDF.type))
 _LABEL = Iri(str(RDFS.label))
 _ALT = Iri(str(SKOS.altLabel))
 _LANG_ORDER = ("zh-Hant", "zh-Hans", "en")
+#: A fact repeated in one document (a page that repeats itself, a run-on dump) keeps its first few
+#: sentences as evidence; more add nothing for a reader and would swamp the graph.
+MAX_EVIDENCE_PER_DOCUMENT = 5
 
 
 @lru_cache(maxsize=None)
@@ -70,6 +74,8 @@ class GraphBuilder:
     def __init__(self) -> None:
         self.facts: set[Triple] = set()                              # entities, documents, relations
         self.evidence: dict[tuple, dict[Iri, list[Triple]]] = {}      # fact -> evidence id -> its triples
+        self._evidence_per_doc: dict[tuple, int] = {}
+        self.evidence_dropped = 0                                     # records over the per-document cap
 
     @property
     def triples(self) -> set[Triple]:
@@ -78,6 +84,11 @@ class GraphBuilder:
             for record in records.values():
                 out.update(record)
         return out
+
+    def facts_per_predicate(self) -> Counter:
+        """Distinct facts per predicate local name (relations and figures; not type assertions)."""
+        kg_ns = str(KG)
+        return Counter(p[len(kg_ns):] for _, p, _ in self.evidence if p.startswith(kg_ns))
 
     def view_triples(self, max_evidence_per_fact: int) -> set[Triple]:
         """All facts with at most ``max_evidence_per_fact`` evidence records each (lowest ids first)."""
@@ -127,6 +138,12 @@ class GraphBuilder:
         records = self.evidence.setdefault((s, p, o), {})
         if ev in records:
             return
+        per_doc = self._evidence_per_doc
+        count_key = (s, p, o, fact.doc_name)
+        if per_doc.get(count_key, 0) >= MAX_EVIDENCE_PER_DOCUMENT:
+            self.evidence_dropped += 1
+            return
+        per_doc[count_key] = per_doc.get(count_key, 0) + 1
         records[ev] = [
             (ev, _TYPE, kg("Evidence")),
             (ev, Iri(str(RDF.subject)), s),

@@ -76,8 +76,9 @@ class MentionFinder:
     def find(self, text: str, norm: str) -> list[Mention]:
         """All mentions of ``text`` (cleaned article text) given its normalised view ``norm``."""
         found = self._split_owner_prefix(self._lexicon_matches(text, norm), text, norm)
-        found += self._process_nodes(text, norm, found)
-        found += self._product_codes(text, norm, found)
+        taken = _Occupied(len(norm), found)
+        found += self._process_nodes(text, norm, taken)
+        found += self._product_codes(text, norm, found, taken)
         return sorted(found, key=lambda m: (m.start, m.end))
 
     # -- lexicon ------------------------------------------------------------------------------------
@@ -139,10 +140,10 @@ class MentionFinder:
         return entries[0]
 
     # -- patterns -------------------------------------------------------------------------------------
-    def _process_nodes(self, text: str, norm: str, taken: list[Mention]) -> list[Mention]:
+    def _process_nodes(self, text: str, norm: str, taken: "_Occupied") -> list[Mention]:
         out = []
         for match in _NODE.finditer(norm):
-            if _overlaps(match.start(), match.end(), taken):
+            if taken.overlaps(match.start(), match.end()):
                 continue
             values = [match.group(1)] + ([match.group(2)] if match.group(2) else [])
             for i, raw in enumerate(values):
@@ -156,24 +157,36 @@ class MentionFinder:
                                    "pattern:process-node", 1.0, nm))
         return out
 
-    def _product_codes(self, text: str, norm: str, taken: list[Mention]) -> list[Mention]:
+    def _product_codes(self, text: str, norm: str, found: list[Mention], taken: "_Occupied") -> list[Mention]:
         """A code-shaped token right after a company name (英偉達H200, 天數智芯 BI-V150) is a product."""
         out = []
-        for company in (m for m in taken if m.cls == "Company"):
+        for company in [m for m in found if m.cls == "Company"]:
             gap = re.match(r"[\s的之「」]{0,2}", norm[company.end:company.end + 2])
             start = company.end + (gap.end() if gap else 0)
             match = _PRODUCT_CODE.match(norm, start)
             if not match or _NOT_PRODUCT_CODE.match(match.group()):
                 continue
             end = match.end()
-            if not _ascii_boundary_ok(norm, start, end) or _overlaps(start, end, taken + out):
+            if not _ascii_boundary_ok(norm, start, end) or taken.overlaps(start, end):
                 continue
             out.append(Mention(start, end, text[start:end], "Chip", None, "pattern:product-code", 0.6))
+            taken.take(start, end)
         return out
 
 
-def _overlaps(start: int, end: int, mentions: list[Mention]) -> bool:
-    return any(m.start < end and start < m.end for m in mentions)
+class _Occupied:
+    """Which characters already belong to a mention (constant-time overlap tests on long texts)."""
+
+    def __init__(self, length: int, mentions: list[Mention]):
+        self._mask = bytearray(length + 1)
+        for m in mentions:
+            self.take(m.start, m.end)
+
+    def take(self, start: int, end: int) -> None:
+        self._mask[start:end] = b"\x01" * (end - start)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self._mask.find(1, start, end) >= 0
 
 
 def _ascii_boundary_ok(text: str, start: int, end: int) -> bool:

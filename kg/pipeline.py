@@ -28,6 +28,8 @@ from kg.resolve import Resolver
 VALIDATE_MAX_TRIPLES = 120_000
 #: Longer "sentences" (pages without punctuation) are cut at clause marks into windows of this size.
 MAX_SENTENCE = 400
+#: Articles handed to the NER model at a time (it batches and may fork internally).
+MODEL_BATCH = 64
 #: Evidence sentences per fact carried into the HTML views (graph.ttl keeps every one).
 VIEW_EVIDENCE_PER_FACT = 3
 INPUT_SUFFIXES = {".txt", ".text", ".htm", ".html", ".md"}
@@ -126,15 +128,7 @@ class Pipeline:
         articles = [a for d in documents for a in d.kept]
         self.progress(f"read {len(documents)} file(s), kept {len(articles)} article(s)")
 
-        with report.timer("mentions"):
-            views = [_ArticleView(a, self.normalizer.normalize(a.text), split_sentences(a)) for a in articles]
-            mentions = self._mentions(views)
-        with report.timer("claims"):
-            claims = [c for view in views for c in self._claims(view, mentions[id(view.article)])]
-        self.progress(f"found {sum(len(m) for m in mentions.values())} mention(s), {len(claims)} claim(s)")
-
-        with report.timer("resolution+ontology"):
-            builder = self._assemble(documents, views, mentions, claims, report)
+        builder = self._extract(documents, articles, report)
         built = BuiltGraph(builder, report, documents)
         with report.timer("serialise"):
             built.all_triples = builder.triples
@@ -145,6 +139,40 @@ class Pipeline:
         self._export(built, Path(out_dir), report)
         report.seconds_total = time.perf_counter() - started
         return report
+
+    def _extract(self, documents: list[Document], articles: list[Article], report: BuildReport) -> GraphBuilder:
+        """Article by article (the model in batches): mentions → claims → checked facts. Only the facts
+        are kept, so memory follows the graph, not the corpus."""
+        resolver = Resolver(self.lexicon, self.normalizer)
+        builder = GraphBuilder()
+        mentions_seen = claims_seen = 0
+        for batch_start in range(0, len(articles), MODEL_BATCH):
+            batch = articles[batch_start:batch_start + MODEL_BATCH]
+            with report.timer("mentions"):
+                views = [_ArticleView(a, self.normalizer.normalize(a.text), split_sentences(a)) for a in batch]
+                model_mentions = self.model.find(batch) if self.model is not None else [[] for _ in batch]
+            for view, extra in zip(views, model_mentions):
+                with report.timer("mentions"):
+                    mentions = _merge(self.finder.find(view.article.text, view.norm), extra)
+                with report.timer("claims"):
+                    claims = self._claims(view, mentions)
+                with report.timer("resolution+ontology"):
+                    self._add_mentions(view, mentions, resolver, builder)
+                    for claim in claims:
+                        fact = self._check(claim, resolver, report)
+                        if fact is not None:
+                            builder.add_fact(fact)
+                mentions_seen += len(mentions)
+                claims_seen += len(claims)
+        self.progress(f"found {mentions_seen} mention(s), {claims_seen} claim(s)")
+        for document in documents:
+            builder.add_document(document)
+        for entity in resolver.entities.values():
+            builder.add_entity(entity)
+        report.evidence_dropped = builder.evidence_dropped
+        report.count_entities(resolver.entities.values())
+        report.facts_per_predicate = builder.facts_per_predicate()
+        return builder
 
     def _read(self, files: list[Path], report: BuildReport) -> list[Document]:
         documents = []
@@ -169,14 +197,6 @@ class Pipeline:
             raise InputError(f"nothing could be built from {files[0].parent if files else 'the input'}: {detail}")
         return documents
 
-    def _mentions(self, views: list["_ArticleView"]) -> dict[int, list[Mention]]:
-        found = {id(v.article): self.finder.find(v.article.text, v.norm) for v in views}
-        articles = [v.article for v in views]
-        if self.model is not None and articles:
-            for article, model_mentions in zip(articles, self.model.find(articles)):
-                found[id(article)] = _merge(found[id(article)], model_mentions)
-        return found
-
     def _claims(self, view: "_ArticleView", mentions: list[Mention]) -> list[Claim]:
         norm = view.norm
         claims = []
@@ -194,30 +214,16 @@ class Pipeline:
                 claims += extract_claims(sentence, norm[sentence.start:sentence.end], inside)
         return claims
 
-    def _assemble(self, documents, views, mentions, claims, report: BuildReport) -> GraphBuilder:
-        resolver = Resolver(self.lexicon, self.normalizer)
-        builder = GraphBuilder()
-        facts: list[Fact] = []
-        for view in views:
-            starts = [s.start for s in view.sentences]
-            for mention in mentions[id(view.article)]:
-                entity = resolver.resolve(mention, view.article.doc_name)
-                if mention.source.startswith("model:") or mention.cls == "ProcessNode":
-                    facts.append(_mention_fact(entity, mention, view.article, view.sentences, starts))
-        for claim in claims:
-            fact = self._check(claim, resolver, report)
-            if fact is not None:
-                facts.append(fact)
-        for document in documents:
-            builder.add_document(document)
-        for entity in resolver.entities.values():
-            builder.add_entity(entity)
-        for fact in facts:
-            if fact is not None:
-                builder.add_fact(fact)
-        report.count_entities(resolver.entities.values())
-        report.count_facts(f for f in facts if f is not None and f.predicate != "type")
-        return builder
+    def _add_mentions(self, view: "_ArticleView", mentions: list[Mention], resolver: Resolver,
+                      builder: GraphBuilder) -> None:
+        """Every mention becomes (part of) an entity; model-found classes and node sizes get evidence."""
+        starts = [s.start for s in view.sentences]
+        for mention in mentions:
+            entity = resolver.resolve(mention, view.article.doc_name)
+            if mention.source.startswith("model:") or mention.cls == "ProcessNode":
+                fact = _mention_fact(entity, mention, view.article, view.sentences, starts)
+                if fact is not None:
+                    builder.add_fact(fact)
 
     def _check(self, claim: Claim, resolver: Resolver, report: BuildReport) -> Fact | None:
         article = claim.sentence.article
@@ -239,7 +245,8 @@ class Pipeline:
         if wanted is None:
             wanted = report.triples <= VALIDATE_MAX_TRIPLES
         if not wanted:
-            report.shacl = f"skipped ({report.triples} triples > {VALIDATE_MAX_TRIPLES}; `kg rebuild --validate` forces it)"
+            report.shacl = ("skipped (--no-validate)" if self.options.validate is False else
+                            f"skipped ({report.triples} triples > {VALIDATE_MAX_TRIPLES}; `kg rebuild --validate` forces it)")
             return
         with report.timer("shacl"):
             conforms, text = self.ontology.validate(built.rdflib_graph())

@@ -28,6 +28,7 @@ class BuildReport:
     facts_per_predicate: Counter = field(default_factory=Counter)
     timings: dict[str, float] = field(default_factory=dict)
     bytes_read: int = 0
+    evidence_dropped: int = 0                                  # repeats over the per-document evidence cap
     triples: int = 0
     shacl: str = "not run"
     shacl_ok: bool = True
@@ -45,10 +46,6 @@ class BuildReport:
 
     def count_entities(self, entities) -> None:
         self.entities_per_class = Counter(e.cls for e in entities)
-
-    def count_facts(self, facts) -> None:
-        distinct = {(f.subject, f.predicate, f.obj) for f in facts}
-        self.facts_per_predicate = Counter(p for _, p, _ in distinct)
 
     @property
     def exit_code(self) -> int:
@@ -80,7 +77,8 @@ class BuildReport:
                f"- documents: {len({a[0] for a in self.articles})}, input {self.bytes_read:,} bytes",
                f"- articles kept: {self.kept}, dropped: {len(self.articles) - self.kept}",
                f"- model: {self.model}",
-               f"- triples: {self.triples}; SHACL: {self.shacl}", ""]
+               f"- triples: {self.triples}; SHACL: {self.shacl}",
+               f"- evidence records beyond 5 per fact and document, not kept: {self.evidence_dropped}", ""]
         out += ["## Articles", "", "| document | title | kept | score | why |", "|---|---|---|---|---|"]
         out += [f"| {d} | {_cell(t)} | {'yes' if k else 'no'} | {s} | {_cell(r)} |" for d, t, k, s, r in self.articles]
         out += ["", "## Entities per class", "", "| class | entities |", "|---|---|"]
