@@ -63,8 +63,10 @@ class BuildReport:
             f"{len(self.articles) - self.kept} dropped; model: {self.model}",
             f"entities: {sum(self.entities_per_class.values())}  "
             + ", ".join(f"{c} {n}" for c, n in sorted(self.entities_per_class.items())),
-            f"relations: {sum(v for k, v in self.facts_per_predicate.items() if k[0].islower() and not _figure(k))}  "
-            + ", ".join(f"{p} {n}" for p, n in sorted(self.facts_per_predicate.items())),
+            f"relations: {sum(n for p, n in self.facts_per_predicate.items() if not _figure(p))}  "
+            + ", ".join(f"{p} {n}" for p, n in sorted(self.facts_per_predicate.items()) if not _figure(p)),
+            "figures: " + (", ".join(f"{p} {n}" for p, n in sorted(self.facts_per_predicate.items()) if _figure(p))
+                           or "none"),
             f"rejected claims: {len(self.rejected)}   triples: {self.triples}   SHACL: {self.shacl}",
         ]
         for problem in self.problems:
