@@ -78,7 +78,7 @@ def main() -> None:
         rows.append(run(ROOT / "seeds", "seeds" + ("-model" if args.model else ""), args.model))
     corpus = make_large_corpus(args.mb)
     rows.append(run(corpus, f"large-{args.mb:g}mb" + ("-model" if args.model else ""), args.model))
-    print(f"\nmodel: {'on' if args.model else 'off (rules only)'}; one process; machine: {os.cpu_count()} cores\n")
+    print(f"\nmodel: {'on (the NER model forks up to 2 worker processes)' if args.model else 'off (rules only, one process)'}; machine: {os.cpu_count()} cores\n")
     print("| corpus | files | MB | wall s | MB/s | peak RSS MB |")
     print("|---|---|---|---|---|---|")
     for r in rows:
