@@ -30,7 +30,7 @@ VALIDATE_MAX_TRIPLES = 120_000
 MAX_SENTENCE = 400
 #: Articles handed to the NER model at a time (it batches and may fork internally).
 MODEL_BATCH = 64
-#: Evidence sentences per fact carried into the HTML views (graph.ttl keeps every one).
+#: Evidence sentences per fact carried into the HTML views (graph.ttl keeps up to 5 per fact and document).
 VIEW_EVIDENCE_PER_FACT = 3
 INPUT_SUFFIXES = {".txt", ".text", ".htm", ".html", ".md"}
 
