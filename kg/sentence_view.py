@@ -105,6 +105,17 @@ class SentenceView:
                 return None   # another name stands in between
         return None
 
+    def preceded_by(self, classes: tuple[str, ...], verb: re.Pattern, window: int = 6):
+        """Items of ``classes`` right after a trigger (``verb`` anchored with $ on the text before them):
+        yields (item, where the trigger starts)."""
+        for it in self.items:
+            if not it.is_a(classes):
+                continue
+            lead = self.norm[max(0, it.start - window):it.start]
+            found = verb.search(lead)
+            if found is not None:
+                yield it, it.start - (len(lead) - found.start())
+
     # -- subjects ---------------------------------------------------------------------------------------
     def subject_before(self, pos: int, domain: tuple[str, ...], carry: bool = True, loose: bool = False) -> Item | None:
         """The subject of a trigger at ``pos``: the last fitting item before it in its clause that is not

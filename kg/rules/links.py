@@ -41,16 +41,10 @@ def compatible(v: SentenceView) -> Iterator[Found]:
 
 
 def comparable(v: SentenceView) -> Iterator[Found]:
-    for it in v.items:
-        if not it.is_a(PRODUCT):
-            continue
-        lead = v.norm[max(0, it.start - 6):it.start]
-        verb = COMPARE_VERB.search(lead)
-        if verb is None:
-            continue
-        trigger_start = it.start - (len(lead) - verb.start())
+    for it, trigger_start in v.preceded_by(PRODUCT, COMPARE_VERB):
         tail = v.norm[it.end:it.end + 12]
-        possessive = re.match(r"^\s*(?:生态|平台|架构)?\s*的\s*", tail) if verb.group().startswith("对标") else None
+        benchmark = v.norm.startswith("对标", trigger_start)
+        possessive = re.match(r"^\s*(?:生态|平台|架构)?\s*的\s*", tail) if benchmark else None
         if possessive:  # 對標CUDA生態的CANN和Mind工具鏈: the possessor is the benchmark
             head = v.first_after(it.end + possessive.end(), PRODUCT, max_gap=0)
             if head is not None:

@@ -33,14 +33,8 @@ def restricts(v: SentenceView) -> Iterator[Found]:
 
 
 def located(v: SentenceView) -> Iterator[Found]:
-    for it in v.items:
-        if not it.is_a(PLACE):
-            continue
-        lead = v.norm[max(0, it.start - 6):it.start]
-        verb = LOCATED_VERB.search(lead)
-        if verb is None:
-            continue
-        subject = v.subject_before(it.start - (len(lead) - verb.start()), ORG, carry=True)
+    for it, trigger_start in v.preceded_by(PLACE, LOCATED_VERB):
+        subject = v.subject_before(trigger_start, ORG, carry=True)
         if subject is None:  # 總部位於上海的沐曦
             subject = v.first_after(it.end + 1, ORG, max_gap=1) if v.norm[it.end:it.end + 1] == "的" else None
         if subject is not None:
