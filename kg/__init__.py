@@ -2,12 +2,13 @@
 
 Library entry points (the CLI is a thin layer over these)::
 
-    from kg import build, evaluate
+    from kg import build, evaluate, run_query
     report = build("seeds", "exports")
+    print(run_query("exports/graph.ttl", "@listings"))
 """
 from __future__ import annotations
 
-__all__ = ["build", "BuildOptions", "BuildReport", "evaluate"]
+__all__ = ["build", "BuildOptions", "BuildReport", "evaluate", "run_query"]
 __version__ = "0.1.0"
 
 
@@ -18,4 +19,7 @@ def __getattr__(name: str):  # lazy: importing kg must not load rdflib/spaCy
     if name == "evaluate":
         from kg.evaluate import evaluate
         return evaluate
+    if name == "run_query":
+        from kg.query import run_query
+        return run_query
     raise AttributeError(name)
