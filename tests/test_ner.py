@@ -172,7 +172,7 @@ def test_train_is_reproducible(tmp_path):
 
 # ---------------------------------------------------------------------------------- held-out quality
 
-#: held by the leave-one-article-out evaluation (docs/readme/model.md: P 0.70, R 0.55, unseen names R 0.41
+#: held by the leave-one-article-out evaluation (README, NER model section: P 0.70, R 0.55, unseen names R 0.41
 #: at 12 epochs); the floor leaves room for run-to-run noise of a different machine, not for regressions
 LOAO_MIN = {"precision": 0.60, "recall": 0.45, "unseen_recall": 0.30}
 
