@@ -51,7 +51,7 @@ def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, validate: bool | Non
 @click.option("-v", "verbose", is_flag=True, help="Also list every miss and every wrong triple.")
 def eval_(gold: Path, graph: Path, as_json: bool, verbose: bool) -> None:
     """Score GRAPH against GOLD: precision, recall and F1 per predicate."""
-    from kg.evaluate import evaluate
+    from kg.scoring import evaluate
 
     try:
         scores = evaluate(graph, gold)
