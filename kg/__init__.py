@@ -17,7 +17,7 @@ def __getattr__(name: str):  # lazy: importing kg must not load rdflib/spaCy
         from kg import pipeline as _build_module
         return getattr(_build_module, name)
     if name == "evaluate":
-        from kg.evaluate import evaluate
+        from kg.scoring import evaluate
         return evaluate
     if name == "run_query":
         from kg.query import run_query
