@@ -104,6 +104,14 @@ class SentenceView:
                 return None   # another name stands in between
         return None
 
+    def lists_after(self, trigger: str, classes: tuple[str, ...], max_gap: int):
+        """Each match of ``trigger`` followed (within ``max_gap`` chars) by a list of ``classes``:
+        yields (match, the listed items), e.g. 在MoE架構、混合精度訓練."""
+        for match in re.finditer(trigger, self.norm):
+            first = self.first_after(match.end(), classes, max_gap=max_gap)
+            if first is not None:
+                yield match, self.list_from(first, classes)
+
     def preceded_by(self, classes: tuple[str, ...], verb: re.Pattern, window: int = 6):
         """Items of ``classes`` right after a trigger (``verb`` anchored with $ on the text before them):
         yields (item, where the trigger starts)."""

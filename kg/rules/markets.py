@@ -35,11 +35,7 @@ def markets(v: SentenceView) -> Iterator[Found]:
             for market in markets:
                 yield subject, "targetsMarket", market, "rule:market.trigger", 0.75
     # 已在推理側得到應用 / 在AI推理場景性價比優勢顯著 / 景嘉微的圖形處理芯片在信創桌面電腦中也有一定應用
-    for match in re.finditer(r"在", v.norm):
-        first = v.first_after(match.end(), MARKET, max_gap=2)
-        if first is None:
-            continue
-        markets = v.list_from(first, MARKET)
+    for match, markets in v.lists_after(r"在", MARKET, max_gap=2):
         c_start, c_end = v.clause_span(v.clause_of(match.start()))
         if not APPLIED.search(v.norm[markets[-1].end:c_end]):
             continue
@@ -122,11 +118,7 @@ def technologies(v: SentenceView) -> Iterator[Found]:
         if owner is not None and owner.is_a(PRODUCT_OR_ORG):
             yield owner, "usesTechnology", target, "rule:tech.its", 0.7
     # DeepSeek等中國企業在MoE架構、混合精度訓練等領域的工程創新
-    for match in re.finditer(r"在", v.norm):
-        first = v.first_after(match.end(), TECH, max_gap=1)
-        if first is None:
-            continue
-        techs = v.list_from(first, TECH)
+    for match, techs in v.lists_after(r"在", TECH, max_gap=1):
         if not re.match(r"^\s*(?:等)?\s*(?:领域|方面|技术)\s*(?:的)?\s*(?:工程)?(?:创新|突破|布局|积累|投入|探索|领先|优势)",
                         v.norm[techs[-1].end:techs[-1].end + 14]):
             continue
