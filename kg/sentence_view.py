@@ -104,7 +104,7 @@ class SentenceView:
                 return None   # another name stands in between
         return None
 
-    def lists_after(self, trigger: str, classes: tuple[str, ...], max_gap: int):
+    def lists_after(self, trigger: "str | re.Pattern", classes: tuple[str, ...], max_gap: int):
         """Each match of ``trigger`` followed (within ``max_gap`` chars) by a list of ``classes``:
         yields (match, the listed items), e.g. 在MoE架構、混合精度訓練."""
         for match in re.finditer(trigger, self.norm):

@@ -64,11 +64,7 @@ def listed(v: SentenceView) -> Iterator[Found]:
 
 
 def partners(v: SentenceView) -> Iterator[Found]:
-    for match in re.finditer(r"与|同|跟|联合|携手|联手", v.norm):
-        first = v.first_after(match.end(), ORG, max_gap=1)
-        if first is None:
-            continue
-        partners = v.list_from(first, ORG)
+    for match, partners in v.lists_after(r"与|同|跟|联合|携手|联手", ORG, max_gap=1):
         _, c_end = v.clause_span(v.clause_of(match.start()))
         rest = v.norm[partners[-1].end:c_end]
         joint = JOINT_VERB.match(match.group())
@@ -82,15 +78,15 @@ def partners(v: SentenceView) -> Iterator[Found]:
                 yield subject, "partnerOf", partner, "rule:partner", 0.75
 
 
+INVESTABLE = ("Organization", "Product", "Technology")   # the range of kg:investsIn
+
+
 def invests(v: SentenceView) -> Iterator[Found]:
-    for match in INVEST_VERB.finditer(v.norm):
-        first = v.first_after(match.end(), ("Organization", "Product", "Technology"), max_gap=2)
-        if first is None:
-            continue
+    for match, targets in v.lists_after(INVEST_VERB, INVESTABLE, max_gap=2):
         investor = v.subject_before(match.start(), ORG, carry=False)
         if investor is None or v.modal_between(investor.end, match.start()):
             continue
-        for target in v.list_from(first, ("Organization", "Product", "Technology")):
+        for target in targets:
             yield investor, "investsIn", target, "rule:invests", 0.7
 
 
@@ -101,7 +97,7 @@ def invested_by(v: SentenceView) -> Iterator[Found]:
         if investor is None or not re.match(r"^\s*(?:的)?(?:多轮|新一轮|战略|数亿元|亿元)?\s*(?:投资|注资|增资|入股)",
                                             v.norm[investor.end:investor.end + 10]):
             continue
-        target = v.subject_before(match.start(), ("Organization", "Product", "Technology"), carry=True)
+        target = v.subject_before(match.start(), INVESTABLE, carry=True)
         if target is not None and not v.modal_between(target.end, match.start()):
             for each in v.list_ending_at(investor, ORG):
                 yield each, "investsIn", target, "rule:invests.received", 0.7
@@ -109,13 +105,10 @@ def invested_by(v: SentenceView) -> Iterator[Found]:
 
 def investors_listed(v: SentenceView) -> Iterator[Found]:
     """…完成新一輪融資，投資方包括國家大基金二期: the investors named after 投資方/投資者."""
-    for match in re.finditer(r"(?:投资方|投资者|投资机构|领投方|参投方)(?:包括|为|是|有)", v.norm):
-        first = v.first_after(match.end(), ORG, max_gap=2)
-        if first is None:
-            continue
+    for match, investors in v.lists_after(r"(?:投资方|投资者|投资机构|领投方|参投方)(?:包括|为|是|有)", ORG, max_gap=2):
         target = v.subject_before(match.start(), ("Organization",), carry=True)
         if target is None or v.modal_between(target.end, match.start()):
             continue
-        for investor in v.list_from(first, ORG):
+        for investor in investors:
             if investor.mention.key != target.mention.key:
                 yield investor, "investsIn", target, "rule:invests.investors", 0.7
