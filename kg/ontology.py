@@ -26,7 +26,8 @@ SHAPES_FILE = "shapes.ttl"
 REQUIRED_CLASSES = (*ENTITY_CLASSES, "Document", "Evidence")
 REQUIRED_OBJECT_PROPERTIES = (
     "develops", "usesProcessNode", "manufacturedBy", "targetsMarket", "usesTechnology", "compatibleWith",
-    "comparableTo", "acquired", "listedOn", "partnerOf", "investsIn", "restricts", "locatedIn",
+    "comparableTo", "acquired", "listedOn", "partnerOf", "investsIn", "restricts", "locatedIn", "basedOn",
+    "subsidiaryOf",
 )
 REQUIRED_DATATYPE_PROPERTIES = (
     "nanometers", "fp32Tflops", "fp16Tflops", "memoryGB", "memoryBandwidthTBps", "transistorCount",

@@ -37,6 +37,8 @@ CORE_OBJECT_PROPERTIES = {
     "investsIn": ({"Organization"}, {"Organization", "Product", "Technology"}),
     "restricts": ({"Policy"}, {"Product", "Organization", "Place"}),
     "locatedIn": ({"Organization"}, {"Place"}),
+    "basedOn": ({"Product"}, {"Architecture"}),
+    "subsidiaryOf": ({"Organization"}, {"Organization"}),
 }
 CORE_DATATYPE_PROPERTIES = {
     "nanometers": {"ProcessNode"}, "fp32Tflops": {"Chip"}, "fp16Tflops": {"Chip"}, "memoryGB": {"Chip"},
@@ -93,7 +95,7 @@ def onto() -> Ontology:
 
 def test_markdown_tables_parsed_completely():
     assert len(CORE_CLASSES) == 17
-    assert len(CORE_OBJECT_PROPERTIES) == 13
+    assert len(CORE_OBJECT_PROPERTIES) == 15
     assert len(CORE_DATATYPE_PROPERTIES) == 6
 
 
