@@ -47,14 +47,17 @@ def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, validate: bool | Non
               help="Gold facts TSV (see ../shared/eval/README.md).")
 @click.option("--graph", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=Path("exports/graph.ttl"), show_default=True, help="Exported graph to score.")
+@click.option("--index", "index", type=click.Path(path_type=Path), default=None,
+              help="Article index TSV (file, url, date, region, style, chars): also score per region and "
+                   "per style. Default: index.tsv beside GOLD, if there is one.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-@click.option("-v", "verbose", is_flag=True, help="Also list every miss and every wrong triple.")
-def eval_(gold: Path, graph: Path, as_json: bool, verbose: bool) -> None:
-    """Score GRAPH against GOLD: precision, recall and F1 per predicate."""
-    from kg.scoring import evaluate
+@click.option("-v", "verbose", is_flag=True, help="Also list every miss, wrong and unjudged triple.")
+def eval_(gold: Path, graph: Path, index: Path | None, as_json: bool, verbose: bool) -> None:
+    """Score GRAPH against GOLD: precision, recall and F1 per predicate (and per region and style)."""
+    from kg.scoring import default_index, evaluate
 
     try:
-        scores = evaluate(graph, gold)
+        scores = evaluate(graph, gold, index if index is not None else default_index(gold))
     except KgError as error:
         fail(error)
     click.echo(scores.to_json() if as_json else scores.table(verbose=verbose))
