@@ -23,6 +23,21 @@ _NODE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(?:(?:至|到|-|~|—)\s*(\d
 _PRODUCT_CODE = re.compile(r"[a-z]{1,5}[ \-]?[a-z]?\d{2,5}[a-z0-9]{0,3}(?:[ \-][a-z]\d{0,2}(?![a-z0-9]))?(?:系列)?")
 _NOT_PRODUCT_CODE = re.compile(r"^(?:fp|int|bf|tf|gddr|ddr|lpddr|hbm|pcie|usb|wifi|5g|4g|iso|gb|tb|mb|nm|no|top)\d")
 _ADJACENT = re.compile(r"^[\s的之「」“”]{0,2}$")
+# Head nouns that say what a name is: 四代GPU架構「蘇堤」「春曉」 / 「華山」芯片 / BR166芯片 / TrueGPU架構.
+_HEAD_CLASS = (
+    ("Architecture", r"架构|指令集"),
+    ("Chip", r"芯片|晶片|处理器|gpu|cpu|dpu|npu|soc|加速卡|显卡|计算卡|训练卡|推理卡"),
+    ("SoftwarePlatform", r"软件栈|软件平台|操作系统|编程平台|开发平台|框架|工具链"),
+    ("System", r"服务器|超节点|集群|一体机|超级计算机|工作站"),
+)
+_QUOTED = r"[“「『\"]([^”」』\"，。；、\s]{1,12})[”」』\"]"
+_QUOTED_AFTER_HEAD = [(cls, re.compile(rf"(?:{head})\s*(?:为|是|名为|命名为|代号)?\s*((?:{_QUOTED}\s*(?:、|和|与|及)?\s*)+)"))
+                      for cls, head in _HEAD_CLASS]
+_QUOTED_BEFORE_HEAD = [(cls, re.compile(rf"{_QUOTED}\s*(?:系列|全功能|通用|图形|ai|智能)?\s*(?:{head})"))
+                       for cls, head in _HEAD_CLASS]
+_CODE_BEFORE_HEAD = [(cls, re.compile(rf"(?<![a-z0-9])([a-z][a-z0-9]{{0,9}}(?:[ \-][a-z0-9]{{1,6}})?)\s*(?:{head})"))
+                     for cls, head in _HEAD_CLASS if cls in ("Architecture", "Chip")]
+_NOT_A_NAME = re.compile(r"^(?:ai|gpu|cpu|npu|dpu|soc|gpgpu|asic|fpga|arm|x86|risc|ip|it|pc|ddr|hbm|新|全新|自研|国产|该|此|这|首款|新一代|下一代)$")
 _MAX_NODE_NM = 250
 _PRODUCT_CLASSES = {"Chip", "Architecture", "SoftwarePlatform", "System", "Product", "Technology"}
 _OWNER_CLASSES = {"Company", "ResearchInstitution", "GovernmentAgency"}
@@ -79,6 +94,7 @@ class MentionFinder:
         taken = _Occupied(len(norm), found)
         found += self._process_nodes(text, norm, taken)
         found += self._product_codes(text, norm, found, taken)
+        found += self._headed_names(text, norm, taken)
         return sorted(found, key=lambda m: (m.start, m.end))
 
     # -- lexicon ------------------------------------------------------------------------------------
@@ -170,6 +186,28 @@ class MentionFinder:
             if not _ascii_boundary_ok(norm, start, end) or taken.overlaps(start, end):
                 continue
             out.append(Mention(start, end, text[start:end], "Chip", None, "pattern:product-code", 0.6))
+            taken.take(start, end)
+        return out
+
+
+    def _headed_names(self, text: str, norm: str, taken: "_Occupied") -> list[Mention]:
+        """Names the lexicon lacks, typed by the head noun next to them: quoted names after or before a
+        head (架構「蘇堤」「春曉」, 「華山」芯片) and Latin codes before one (BR166芯片, TrueGPU架構)."""
+        spans: list[tuple[int, int, str]] = []
+        for cls, pattern in _QUOTED_AFTER_HEAD:
+            for match in pattern.finditer(norm):
+                for name in re.finditer(_QUOTED, norm[match.start(1):match.end(1)]):
+                    spans.append((match.start(1) + name.start(1), match.start(1) + name.end(1), cls))
+        for cls, pattern in _QUOTED_BEFORE_HEAD + _CODE_BEFORE_HEAD:
+            for match in pattern.finditer(norm):
+                spans.append((match.start(1), match.end(1), cls))
+        out = []
+        for start, end, cls in sorted(set(spans)):
+            name = norm[start:end].strip()
+            if _NOT_A_NAME.match(name) or _NOT_PRODUCT_CODE.match(name) or name.isdigit() \
+                    or taken.overlaps(start, end) or not _ascii_boundary_ok(norm, start, end):
+                continue
+            out.append(Mention(start, end, text[start:end], cls, None, "pattern:headed-name", 0.7))
             taken.take(start, end)
         return out
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg import exporters
+from kg.context import with_context
 from kg.documents import read_document, split_sentences
 from kg.errors import ConfigError, DecodeError, InputError
 from kg.graph import Fact, GraphBuilder, to_rdflib
@@ -153,7 +154,8 @@ class Pipeline:
                 model_mentions = self.model.find(batch) if self.model is not None else [[] for _ in batch]
             for view, extra in zip(views, model_mentions):
                 with report.timer("mentions"):
-                    mentions = _merge(self.finder.find(view.article.text, view.norm), extra)
+                    mentions = with_context(view.norm, view.sentences,
+                                            _merge(self.finder.find(view.article.text, view.norm), extra))
                 with report.timer("claims"):
                     claims = self._claims(view, mentions)
                 with report.timer("resolution+ontology"):

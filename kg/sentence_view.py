@@ -10,8 +10,8 @@ from kg.model import ANCESTORS, Mention, Sentence
 
 CLAUSE_BREAK = re.compile(r"[，,；;：:！!？?]")
 # text between two items of a list: optional parenthetical note, a separator, an optional descriptor
-LIST_GAP = re.compile(r"^\s*(?:[（(][^（）()，。]{0,24}[）)])?\s*(?:[、/／]|和|及|与|以及|或|跟|、以及)\s*"
-                      r"[^，。；、,;（）()]{0,12}$")
+LIST_GAP = re.compile(r"^\s*[”」』\"]?\s*(?:[（(][^（）()，。]{0,24}[）)])?\s*(?:[、/／]|和|及|与|以及|或|跟|、以及)\s*"
+                      r"[^，。；、,;（）()]{0,12}$|^\s*[”」』\"]\s*[“「『\"]\s*$")
 ADJACENT = re.compile(r"^\s*(?:[的之「」“”『』]\s*){0,3}$")
 # words that turn an assertion into a plan, wish, rumour or denial
 MODALITY = re.compile(r"如果|假如|若要|将(?!其|近|会|于)|即将|洽谈|洽购|据传|传言|或将|鼓励|呼吁|应当|应该|应(?!用|对|急|运)|需要|亟需|拟|计划|打算|准备|将要|有望|预计|可能|建议|考虑|寻求|争取|力争|希望|传出|传闻|未能|尚未|没有|未(?!来|知)|否认|放弃|终止|取消|不再|排队|申请|筹备|递表|冲刺|辅导|候场|有意|欲|意向")
@@ -133,7 +133,7 @@ class SentenceView:
         for it in reversed(self.items):
             if it.end > pos or it.start < c_start:
                 continue
-            if self._governed(it, c_start):
+            if self._governed(it, c_start) or self._bracketed(it, pos):
                 continue
             if it.is_a(domain):
                 return it
@@ -162,6 +162,15 @@ class SentenceView:
             if c < clause and self.topic(c) is not None:
                 return None   # an earlier clause names its own subject: no anaphora to follow
         return None
+
+    def _bracketed(self, it: Item, pos: int) -> bool:
+        """Does the item sit in a bracket closed before ``pos`` (崑崙芯（百度子公司）推出…: not the subject)?"""
+        between = self.norm[it.end:pos]
+        close = max(between.rfind("）"), between.rfind(")"))
+        if close < 0:
+            return False
+        before = self.norm[:it.start]
+        return max(before.rfind("（"), before.rfind("(")) > max(before.rfind("）"), before.rfind(")"))
 
     def _governed(self, it: Item, clause_start: int) -> bool:
         """Is the item the object of a preposition (與X, 在X, 向X …) rather than a subject?"""

@@ -24,7 +24,7 @@ def _cases():
 
 
 PREDICATES = re.compile(r" (develops|usesProcessNode|manufacturedBy|targetsMarket|usesTechnology|compatibleWith|"
-                        r"comparableTo|acquired|listedOn|partnerOf|investsIn|restricts|locatedIn|nanometers|fp32Tflops|"
+                        r"comparableTo|acquired|listedOn|partnerOf|investsIn|restricts|locatedIn|basedOn|subsidiaryOf|nanometers|fp32Tflops|"
                         r"fp16Tflops|memoryGB|memoryBandwidthTBps|transistorCount) ")
 
 

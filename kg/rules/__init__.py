@@ -6,11 +6,11 @@ from kg.rules import corporate, links, markets, policy, products
 
 #: every rule, in the order their claims are kept when two rules give the same triple
 RULES = (
-    products.develops, products.process_nodes, products.manufactured, products.foundry_process_used_for,
+    products.develops, products.based_on, products.process_nodes, products.manufactured, products.foundry_process_used_for,
     markets.markets, markets.technologies,
     links.compatible, links.comparable,
     corporate.acquired, corporate.acquired_passive, corporate.listed, corporate.partners,
-    corporate.invests, corporate.invested_by, corporate.investors_listed,
+    corporate.invests, corporate.invested_by, corporate.investors_listed, corporate.subsidiary,
     policy.restricts, policy.located,
 )
 

@@ -112,3 +112,36 @@ def investors_listed(v: SentenceView) -> Iterator[Found]:
         for investor in investors:
             if investor.mention.key != target.mention.key:
                 yield investor, "investsIn", target, "rule:invests.investors", 0.7
+
+
+SUBSIDIARY_OF_AFTER = re.compile(r"\s*(?:的)?\s*(?:全资|控股)?\s*(?:子公司|孙公司|控股子公司|全资子公司|旗下公司|分公司|芯片子公司|芯片部门|芯片公司|半导体公司|部门)")
+PARENT_BEFORE = re.compile(r"(?:旗下|孵化的|孵化出的|分拆的|控股的|全资的|分拆出的)(?:的)?\s*(?:芯片|半导体|ai芯片)?\s*(?:公司|企业|子公司|厂商)?\s*$")
+
+
+def subsidiary(v: SentenceView) -> Iterator[Found]:
+    """阿里旗下平頭哥 / 百度孵化的崑崙芯 / 平頭哥是阿里巴巴的全資子公司 / 崑崙芯（百度子公司）."""
+    for it in v.items:
+        if not it.is_a(ORG) or it.index == 0:
+            continue
+        lead = v.norm[max(0, it.start - 14):it.start]
+        found = PARENT_BEFORE.search(lead)
+        if found is not None:
+            parent = v.items[it.index - 1]
+            gap_start = it.start - (len(lead) - found.start())
+            if parent.is_a(ORG) and parent.end <= gap_start and len(v.norm[parent.end:gap_start].strip()) <= 1 \
+                    and parent.mention.key != it.mention.key:
+                yield it, "subsidiaryOf", parent, "rule:subsidiary.owned", 0.8
+    for it in v.items:
+        if not it.is_a(ORG):
+            continue
+        # 平頭哥是阿里巴巴的全資子公司 / 崑崙芯（百度子公司） / 華力為華虹集團旗下公司
+        after = v.norm[it.end:it.end + 20]
+        parent_gloss = re.match(r"^\s*(?:[（(]|是|为|系|作为|乃)\s*", after)
+        if parent_gloss is None:
+            continue
+        parent = v.first_after(it.end + parent_gloss.end(), ORG, max_gap=0)
+        if parent is None or parent.mention.key == it.mention.key:
+            continue
+        if SUBSIDIARY_OF_AFTER.match(v.norm, parent.end) or re.match(r"^\s*(?:的)?\s*旗下", v.norm[parent.end:parent.end + 4]):
+            if not v.modal_between(it.end, parent.start):
+                yield it, "subsidiaryOf", parent, "rule:subsidiary.gloss", 0.8

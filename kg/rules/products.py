@@ -194,3 +194,25 @@ def foundry_process_used_for(v: SentenceView) -> Iterator[Found]:
             yield product, "manufacturedBy", it, "rule:foundry.process-used-for", 0.75
             for node in v.items_in(it.end, it.end + process.end(), NODE):
                 yield product, "usesProcessNode", node, "rule:node.foundry-process", 0.7
+
+
+ARCHITECTURE = ("Architecture",)
+BASED_ON = re.compile(r"(?:基于|采用|搭载|使用|沿用|依托)(?:了)?(?:全新|新一代|第[一二三四五六七八九十\d]代|自研|自主研发的?)?\s*[“「『\"]?\s*$")
+
+
+def based_on(v: SentenceView) -> Iterator[Found]:
+    """三款基於「花港」架構的芯片 / 基于平湖架构的S5000 / S5000採用平湖架構."""
+    for arch, trigger_start in v.preceded_by(ARCHITECTURE, BASED_ON, window=10):
+        tail = re.match(r"^\s*[”」』\"]?\s*(?:gpu|ai|图形|计算)?\s*(?:架构|指令集)?\s*(?:打造|设计|研发|开发)?\s*的\s*",
+                        v.norm[arch.end:arch.end + 14])
+        if tail:  # 基於X架構的Y (and the list after it)
+            _, c_end = v.clause_span(v.clause_of(arch.start))
+            products = [p for p in v.items_in(arch.end + tail.end(), c_end, PRODUCT) if not p.is_a(ARCHITECTURE)]
+            if products and len(v.norm[arch.end + tail.end():products[0].start]) <= 14:
+                for product in v.list_from(products[0], PRODUCT):
+                    if not product.is_a(ARCHITECTURE):
+                        yield product, "basedOn", arch, "rule:based-on.modifier", 0.8
+                continue
+        subject = v.subject_before(trigger_start, PRODUCT, carry=True)
+        if subject is not None and not subject.is_a(ARCHITECTURE) and not v.modal_between(subject.end, trigger_start):
+            yield subject, "basedOn", arch, "rule:based-on.verb", 0.75

@@ -1,0 +1,148 @@
+"""Document context: what 公司 / 該公司 / 其 / 該芯片 refer to, across the sentences of one article.
+
+Real articles name their subject once and then say 公司, 該公司 or 其 ("公司自主研發的…", "其產品可兼容…").
+The relation rules read one sentence at a time, so here every such anaphor becomes a mention of the thing
+it refers to (same class and key, the anaphor's own span): the rules then read it like the name.
+
+What an anaphor refers to:
+- an organisation anaphor (公司, 該公司, 這家企業, clause-initial 其): the organisation most recently named in
+  *topic position* (opening a clause, not governed by a preposition) within the last few sentences, else
+  the article's dominant organisation (named most often, clearly more than any other);
+- a product anaphor (該芯片, 這款產品, 此款GPU): the product most recently named in the last few sentences.
+An organisation named only as an object (曾任英偉達副總裁, 與英偉達相比) never becomes what 公司 means.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from dataclasses import replace
+
+from kg.model import ANCESTORS, Mention, Sentence
+
+#: Organisation anaphors anywhere in a clause, and the bare noun when it opens a clause.
+ORG_ANAPHOR = re.compile(r"(?:该|这家|此|本)(?:公司|企业|厂商|集团)")
+ORG_BARE = re.compile(r"公司(?!债|法|章|治)")
+ITS = re.compile(r"其(?=[^他它余中次实]|$)")
+PRODUCT_ANAPHOR = re.compile(r"(?:该|这|此|这一|该款|此款|这款|这颗|该颗)(?:款)?(?:产品|芯片|晶片|处理器|加速卡|显卡|gpu|平台|系列)")
+#: What may stand between a clause break and a name in topic position.
+CLAUSE_LEAD = re.compile(r"^\s*(?:[“「『\"][^”」』\"]{0,14}[”」』\"])?\s*(?:而|但|且|并|同时|此外|另外|其中|目前|当前|如今|"
+                         r"近年来|近日|日前|今年|去年|据悉|据了解|随后|此后|对此|作为[^，。；]{0,12}，?)?\s*$")
+CLAUSE_BREAK = re.compile(r"[，,；;：:！!？?。\n]")
+ORG_CLASSES = ("Company", "ResearchInstitution")
+PRODUCT_CLASSES = ("Product",)
+#: How many sentences back an anaphor may reach for its antecedent.
+REACH = 3
+
+
+def _is(mention: Mention, classes: tuple[str, ...]) -> bool:
+    return not ANCESTORS.get(mention.cls, frozenset((mention.cls,))).isdisjoint(classes)
+
+
+def _identity(mention: Mention) -> str:
+    return mention.key or mention.text.strip().lower()
+
+
+def _clause_start(norm: str, pos: int) -> int:
+    for i in range(pos - 1, max(-1, pos - 80), -1):
+        if CLAUSE_BREAK.match(norm, i):
+            return i + 1
+    return max(0, pos - 80)
+
+
+def in_topic_position(norm: str, mention: Mention) -> bool:
+    """Does the mention open its clause (after at most a lead word or a short quoted epithet)?"""
+    return bool(CLAUSE_LEAD.match(norm[_clause_start(norm, mention.start):mention.start]))
+
+
+def dominant(mentions: list[Mention], classes: tuple[str, ...]) -> Mention | None:
+    """The article's topic of ``classes``: named at least twice and more often than any other."""
+    counts = Counter(_identity(m) for m in mentions if _is(m, classes))
+    if not counts:
+        return None
+    ranked = counts.most_common(2)
+    top, n = ranked[0]
+    if n < 2 or (len(ranked) > 1 and ranked[1][1] * 3 > n * 2):
+        return None
+    return next(m for m in mentions if _identity(m) == top)
+
+
+class ContextResolver:
+    """Adds anaphor mentions to one article's mention list."""
+
+    def __init__(self, norm: str, sentences: list[Sentence], mentions: list[Mention]):
+        self.norm = norm
+        self.mentions = mentions
+        self.starts = [s.start for s in sentences]
+        self.topic = dominant(mentions, ORG_CLASSES)
+        self._taken = bytearray(len(norm) + 1)
+        for m in mentions:
+            self._taken[m.start:m.end] = b"\x01" * (m.end - m.start)
+
+    def _sentence_of(self, pos: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, pos) - 1)
+
+    def _window_start(self, pos: int) -> int:
+        first = max(0, self._sentence_of(pos) - REACH)
+        return self.starts[first] if self.starts else 0
+
+    def _free(self, start: int, end: int) -> bool:
+        return self._taken.find(1, start, end) < 0
+
+    def _recent(self, pos: int, classes: tuple[str, ...], topic_only: bool) -> Mention | None:
+        floor = self._window_start(pos)
+        for m in reversed(self.mentions):
+            if m.end > pos or m.start < floor or not _is(m, classes) or m.source.startswith("context:"):
+                continue
+            if not topic_only or in_topic_position(self.norm, m):
+                return m
+        return None
+
+    def anaphors(self) -> list[Mention]:
+        found: list[Mention] = []
+        for start, end, its in self._org_spans():
+            # 其 may stand for a product as well (MXN100…，其顯存…): whichever was last the topic
+            classes = ORG_CLASSES + PRODUCT_CLASSES if its else ORG_CLASSES
+            antecedent = self._recent(start, classes, topic_only=True) or self.topic
+            if antecedent is not None:
+                found.append(self._stand_in(antecedent, start, end, "context:anaphor"))
+        for match in PRODUCT_ANAPHOR.finditer(self.norm):
+            if not self._free(match.start(), match.end()):
+                continue
+            antecedent = self._recent(match.start(), PRODUCT_CLASSES, topic_only=False)
+            if antecedent is not None:
+                found.append(self._stand_in(antecedent, match.start(), match.end(), "context:anaphor"))
+        return found
+
+    def _org_spans(self):
+        """该公司 anywhere; bare 公司 and 其 only where they open a clause (as the subject)."""
+        for match in ORG_ANAPHOR.finditer(self.norm):
+            if self._free(match.start(), match.end()):
+                yield match.start(), match.end(), False
+        for match in ORG_BARE.finditer(self.norm):
+            start = match.start()
+            if self._free(start, match.end()) and CLAUSE_LEAD.match(self.norm[_clause_start(self.norm, start):start]):
+                yield start, match.end(), False
+        # 其 is a possessor (其產品…): the sentence-level rules read it within a sentence; only a sentence that
+        # opens with it and names no product of its own right after needs the antecedent from before
+        for match in ITS.finditer(self.norm):
+            start = match.start()
+            sentence = self._sentence_of(start)
+            if not self._free(start, match.end()) or not self.starts or \
+                    not CLAUSE_LEAD.match(self.norm[self.starts[sentence]:start]):
+                continue
+            clause_end = CLAUSE_BREAK.search(self.norm, match.end())
+            stop = clause_end.start() if clause_end else len(self.norm)
+            if not any(start < m.start < stop and _is(m, PRODUCT_CLASSES) for m in self.mentions):
+                yield start, match.end(), True
+
+    def _stand_in(self, antecedent: Mention, start: int, end: int, source: str) -> Mention:
+        self._taken[start:end] = b"\x01" * (end - start)
+        return replace(antecedent, start=start, end=end, source=source,
+                       confidence=round(antecedent.confidence * 0.9, 3))
+
+
+def with_context(norm: str, sentences: list[Sentence], mentions: list[Mention]) -> list[Mention]:
+    """``mentions`` plus a stand-in mention for every anaphor that has an antecedent, sorted by position."""
+    extra = ContextResolver(norm, sentences, mentions).anaphors()
+    return sorted(mentions + extra, key=lambda m: (m.start, m.end)) if extra else mentions

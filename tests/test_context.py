@@ -1,0 +1,68 @@
+"""Document context (kg/context.py): 公司 / 該公司 / 其 / 該芯片 read as the thing the article is about."""
+from __future__ import annotations
+
+import pytest
+
+from kg.context import with_context
+from kg.documents import split_sentences
+from kg.lexicon import Lexicon
+from kg.mentions import MentionFinder
+from kg.model import Article, Mention, OffsetMap
+from kg.normalize import Normalizer
+from kg.relations import extract_claims
+
+
+@pytest.fixture(scope="module")
+def tools():
+    normalizer = Normalizer()
+    return normalizer, MentionFinder(Lexicon.load(), normalizer)
+
+
+def _claims(text: str, tools) -> set[tuple[str, str, str]]:
+    normalizer, finder = tools
+    article = Article("ctx.txt", 0, None, text, OffsetMap(), True, 1.0)
+    norm = normalizer.normalize(text)
+    sentences = split_sentences(article)
+    mentions = with_context(norm, sentences, finder.find(text, norm))
+    out = set()
+    for s in sentences:
+        inside = [m for m in mentions if s.start <= m.start and m.end <= s.end]
+        for c in extract_claims(s, norm[s.start:s.end], inside):
+            if isinstance(c.obj, Mention):
+                out.add((c.subject.key or c.subject.text, c.predicate, c.obj.key or c.obj.text))
+    return out
+
+
+def test_bare_company_is_the_subject_named_before(tools):
+    text = "摩爾線程今日公布新品計劃。公司推出MTT S4000加速卡，面向數據中心市場。"
+    assert ("MooreThreads", "develops", "MTTS4000") in _claims(text, tools)
+
+
+def test_this_company_in_simplified(tools):
+    text = "沐曦股份发布年度报告。该公司的曦云C500已在智算中心落地。"
+    assert ("MetaX", "develops", "XiyunC500") in _claims(text, tools)
+
+
+def test_sentence_opening_its(tools):
+    text = "壁仞科技成立于2019年。其产品主要面向数据中心和边缘计算市场。"
+    claims = _claims(text, tools)
+    assert ("Biren", "targetsMarket", "DataCenter") in claims
+    assert ("Biren", "targetsMarket", "EdgeComputing") in claims
+
+
+def test_an_organisation_named_as_an_object_is_not_the_antecedent(tools):
+    # 英偉達 appears only as a former employer and a comparison: 公司 still means 摩爾線程
+    text = "摩爾線程創始人曾任英偉達全球副總裁。與英偉達相比，公司推出了MTT S80顯卡。"
+    claims = _claims(text, tools)
+    assert ("MooreThreads", "develops", "MTTS80") in claims
+    assert not any(s == "Nvidia" and o == "MTTS80" for s, _, o in claims)
+
+
+def test_this_chip_is_the_product_named_before(tools):
+    text = "華為發布昇騰910C。該芯片採用7納米工藝。"
+    assert ("Ascend910C", "usesProcessNode", "node-7nm") in _claims(text, tools)
+
+
+def test_no_antecedent_no_claim(tools):
+    text = "公司推出新一代加速卡。"
+    assert not any(p == "develops" for _, p, _ in _claims(text, tools))
