@@ -14,6 +14,13 @@ _MEMORY = re.compile(r"(?:显存|内存|记忆体|存储|hbm\w{0,2})(?:容量)?\
 _BANDWIDTH = re.compile(r"(?:带宽|频宽)\s*(?:突破|达到|高达|提升至|为|达|超过)?\s*" + _NUM + r"\s*tb/s")
 _TRANSISTORS = re.compile(_NUM + r"\s*(亿|万|billion|million)?\s*(?:个)?\s*(?:晶体管|transistors)")
 _AGGREGATE = re.compile(r"机柜|集群|整机|系统|服务器|数据中心|超算|总算力|单机")
+_PRECISION = re.compile(r"fp32|tf32|fp16|bf16|fp8|fp4|fp64|int8|int4|单精度|半精度|双精度")
+_PRECISION_AFTER = re.compile(r"\s*(?:[@（(]|的)\s*(fp32|tf32|fp16|bf16|fp8|fp4|fp64|int8|int4)")
+_RESPECTIVE = re.compile(r"((?:(?:fp32|tf32|fp16|bf16|fp8|fp4|fp64|int8|int4)\s*[、/和及,，]?\s*){2,})[^。；]{0,16}?分别(?:为|是|达|达到)\s*"
+                         r"((?:\d+(?:\.\d+)?\s*(?:tflops|tops|pflops)\s*[、/和及,，]?\s*){2,})")
+# a figure of one part of the chip (每die, 單die) or of the links between chips, not of the chip's memory
+_PER_PART = re.compile(r"每\s*(?:个|颗)?\s*die|单\s*die|每核|单核")
+_NOT_MEMORY_BANDWIDTH = re.compile(r"互联|互连|片间|卡间|通信|网络|nvlink|i/?o|pcie|interconnect")
 _MULTIPLIER = {"亿": 1e8, "万": 1e4, "billion": 1e9, "million": 1e6, None: 1.0}
 PRODUCT = ("Chip", "System", "Product")
 
@@ -23,16 +30,49 @@ def figure_claims(v: SentenceView) -> list[Claim]:
             for subject, prop, value, rule, conf in _figures(v)]
 
 
+def _precision_of(v: SentenceView, match: re.Match, clause_start: int) -> str | None:
+    """The number format a TFLOPS figure is given in: the tag right after it (376TFLOPS@FP16, 800TFLOPS(FP16)),
+    else the nearest format word before it in its clause (FP16算力達345TFLOPS)."""
+    after = _PRECISION_AFTER.match(v.norm, match.end())
+    if after is not None:
+        return after.group(1)
+    before = list(_PRECISION.finditer(v.norm, clause_start, match.start()))
+    return before[-1].group() if before else None
+
+
+def _respective(v: SentenceView) -> Iterator[tuple[int, str, float]]:
+    """在FP32、TF32、FP16精度下的算力分別為25 TFLOPS、49 TFLOPS、98 TFLOPS: formats and figures zipped in order."""
+    for match in _RESPECTIVE.finditer(v.norm):
+        formats = _PRECISION.findall(match.group(1))
+        values = _TFLOPS.findall(match.group(2))
+        if len(formats) >= 2 and len(values) >= 2:
+            for fmt, value in zip(formats, values):
+                yield match.start(), fmt, float(value)
+
+
+def _tflops_property(fmt: str | None) -> str | None:
+    if fmt in ("fp32", "单精度"):
+        return "fp32Tflops"
+    if fmt in ("fp16", "半精度"):
+        return "fp16Tflops"
+    return None
+
+
 def _figures(v: SentenceView) -> Iterator[tuple]:
+    respective = list(_respective(v))
+    for pos, fmt, value in respective:
+        prop = _tflops_property(fmt)
+        subject = v.subject_before(pos, ("Chip",), carry=True, loose=True)
+        if prop is not None and subject is not None:
+            yield subject, prop, value, "rule:figure.tflops-respective", 0.8
     for match in _TFLOPS.finditer(v.norm):
         start, end = v.clause_span(v.clause_of(match.start()))
         clause = v.norm[start:end]
-        if _AGGREGATE.search(clause):
+        if _AGGREGATE.search(clause) or _PER_PART.search(v.norm[start:match.start()]) or respective:
             continue
-        precision = re.search(r"fp32|单精度|fp16|半精度", clause)
-        if precision is None:
+        prop = _tflops_property(_precision_of(v, match, start))
+        if prop is None:
             continue
-        prop = "fp32Tflops" if precision.group() in ("fp32", "单精度") else "fp16Tflops"
         subject = v.subject_before(match.start(), ("Chip",), carry=True, loose=True)
         if subject is not None:
             yield subject, prop, float(match.group(1)), "rule:figure.tflops", 0.8
@@ -40,7 +80,9 @@ def _figures(v: SentenceView) -> Iterator[tuple]:
                                 (_BANDWIDTH, "memoryBandwidthTBps", "rule:figure.bandwidth")):
         for match in pattern.finditer(v.norm):
             start, end = v.clause_span(v.clause_of(match.start()))
-            if _AGGREGATE.search(v.norm[start:end]):
+            if _AGGREGATE.search(v.norm[start:end]) or _PER_PART.search(v.norm[start:match.start()]):
+                continue
+            if prop == "memoryBandwidthTBps" and _NOT_MEMORY_BANDWIDTH.search(v.norm[max(start, match.start() - 6):match.start() + 2]):
                 continue
             subject = v.subject_before(match.start(), ("Chip",), carry=True, loose=True)
             if subject is not None:

@@ -19,7 +19,7 @@ MAKER = ("Company", "ResearchInstitution")   # who can stand right before a prod
 
 Found = tuple[Item, str, Item, str, float]
 
-DEVELOP_VERB = re.compile(r"推出|发布|研发|研制|开发|设计|打造|量产|自研|发表|推|造")
+DEVELOP_VERB = re.compile(r"推出|发布|研发|研制|开发|设计|打造|量产|自研|发表|推(?=[了新])|造(?=出|了)")
 PRODUCT_LEAD = re.compile(r"^[\s「」“”]*(?:了|出)?[\s「」“”]*(?:新一代|下一代|最新|首款|旗舰|自研|全新|新款)?[^，。；、,;]{0,10}?$")
 NODE_VERB = re.compile(r"(?:采用|基于|使用|运用|用|导入|在|为|是|进入)(?:了)?$")
 APPLIED = re.compile(r"应用|部署|使用|落地|采用|优势|表现|领先|降低|提升|突出|广泛|服务|占据|占有|渗透")
