@@ -218,8 +218,9 @@ class SentenceView:
             if it.start < c_start or it.start >= c_end:
                 continue
             if not chain:
-                if it.start - first_pos > 2:
-                    return None
+                prefix = self.norm[first_pos:it.start]
+                if len(prefix) > 2 or OBJECT_RIGHT_BEFORE.search(prefix) or PREPOSITION_BEFORE.search(prefix):
+                    return None   # 對標Nvidia…: a clause opening with a verb has no topic of its own
                 chain.append(it)
             elif ADJACENT.match(self.gap(chain[-1], it)):
                 chain.append(it)
