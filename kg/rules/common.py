@@ -20,7 +20,11 @@ MAKER = ("Company", "ResearchInstitution")   # who can stand right before a prod
 Found = tuple[Item, str, Item, str, float]
 
 DEVELOP_VERB = re.compile(r"推出|发布|研发|研制|开发|设计|打造|量产|自研|发表|推(?=[了新])|造(?=出|了)")
-PRODUCT_LEAD = re.compile(r"^[\s「」“”]*(?:了|出)?[\s「」“”]*(?:新一代|下一代|最新|首款|旗舰|自研|全新|新款)?[^，。；、,;]{0,10}?$")
+PRODUCT_LEAD = re.compile(r"^[\s「」“”]*(?:了|出)?[\s「」“”]*(?:新一代|下一代|最新|首款|旗舰|自研|全新|新款)?[^，。；、,;]{0,22}?$")
+# what may stand between a maker and its product's name: 英偉達當前主力芯片Blackwell / 英偉達(US.NVDA)的最新架構Blackwell
+MAKER_DESCRIPTOR = re.compile(r"^\s*(?:[（(][^（）()，。]{1,16}[）)])?\s*(?:的)?\s*(?:当前|目前|最新|新一代|下一代|上一代|主力|旗舰|首款|"
+                              r"第[一二三四五六七八九十\d]代|自研|核心|高端|旗下)*\s*(?:的)?\s*(?:ai|gpu|图形|计算)?\s*"
+                              r"(?:芯片|晶片|gpu|架构|产品|显卡|加速卡|处理器|cpu|平台|系列)?\s*[「“『]?\s*$")
 NODE_VERB = re.compile(r"(?:采用|基于|使用|运用|用|导入|在|为|是|进入)(?:了)?$")
 APPLIED = re.compile(r"应用|部署|使用|落地|采用|优势|表现|领先|降低|提升|突出|广泛|服务|占据|占有|渗透")
 COMPARE_VERB = re.compile(r"(?:接近|媲美|比肩|对标|相当于|相当|超越|超过|优于|逊于|较|相比|对比|比)(?:了)?$")
@@ -37,12 +41,16 @@ BUYER_CONTEXT = re.compile(r"\s*(?:芯片|晶片|gpu|显卡|加速卡)?\s*(?:的
 EXAMPLE_OPEN = re.compile(r"^\s*[（(]\s*(?:如|例如|比如|包括)")
 
 
+ITS_HEAD_NOUN = re.compile(r"(?:核心|主要|主力|旗舰|首款|新一代|最新|第[一二三四五六七八九十\d]代)?\s*(?:产品|芯片|晶片|gpu|显卡|加速卡|处理器)\s*")
+
+
 def its_head(v: SentenceView, pos: int, classes: tuple[str, ...]) -> Item | None:
     """What 其 (its) governs: the name right after it, or after the 的 closing a short modifier."""
     window = v.norm[pos:pos + 18]
     de = window.find("的")
     start = pos + de + 1 if de >= 0 and not re.search(r"[，。；]", window[:de]) else pos
-    return v.first_after(start, classes, max_gap=1)
+    head = ITS_HEAD_NOUN.match(v.norm, start)   # 其核心產品P800
+    return v.first_after(head.end() if head else start, classes, max_gap=1)
 
 
 def product_after(v: SentenceView, pos: int) -> Item | None:

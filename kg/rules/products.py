@@ -19,6 +19,7 @@ from kg.rules.common import (
     PRODUCT,
     PRODUCT_LEAD,
     its_head,
+    MAKER_DESCRIPTOR,
     product_after,
 )
 from kg.sentence_view import ADJACENT, SentenceView
@@ -34,7 +35,7 @@ def develops(v: SentenceView) -> Iterator[Found]:
         # 英偉達H100 / 沐曦的MXN100 / 英偉達下一代B100 / 長鑫存儲19納米GDDR6顯存
         if prev is not None and prev.is_a(MAKER):
             gap = v.gap(prev, it)
-            if ADJACENT.match(gap) or re.match(r"^\s*(?:的)?(?:新一代|下一代|最新|首款|旗舰)\s*$", gap):
+            if ADJACENT.match(gap) or MAKER_DESCRIPTOR.match(gap):
                 yield prev, "develops", it, "rule:develops.adjacent", 0.85
                 continue
         if prev is not None and prev.is_a(NODE) and it.index >= 2:
@@ -55,13 +56,17 @@ def develops(v: SentenceView) -> Iterator[Found]:
                     yield org, "develops", it, "rule:develops.possessive", 0.75
     yield from _develops_by_verb(v)
     yield from _develops_appositive(v)
+    yield from _develops_product_list(v)
     yield from _develops_its(v)
 
 
 def _develops_by_verb(v: SentenceView) -> Iterator[Found]:
     """壁切科技推出BRAS軟件平台: ORG + 推出/發布/研發 + PRODUCT list."""
     for match in DEVELOP_VERB.finditer(v.norm):
-        obj = v.first_after(match.end(), PRODUCT, max_gap=10, gap_ok=PRODUCT_LEAD)
+        obj = v.first_after(match.end(), PRODUCT, max_gap=24, gap_ok=PRODUCT_LEAD)
+        while obj is not None and BASED_ON.search(v.norm[max(0, obj.start - 10):obj.start]):
+            # 研發了首款基於ARM架構的CPU「火星」: the architecture it is based on is not what was developed
+            obj = v.first_after(obj.end, PRODUCT, max_gap=24, gap_ok=PRODUCT_LEAD)
         if obj is None:
             continue
         org = v.subject_before(match.start(), ORG, carry=True)
@@ -69,6 +74,21 @@ def _develops_by_verb(v: SentenceView) -> Iterator[Found]:
             continue
         for product in v.list_from(obj, PRODUCT):
             yield org, "develops", product, "rule:develops.verb", 0.8
+
+
+PRODUCTS_ARE = re.compile(r"(?:的)?\s*(?:主要|核心|主力|旗舰)?\s*(?:产品|产品线|产品矩阵)\s*(?:包括|包含|有|为|是|涵盖)\s*")
+
+
+def _develops_product_list(v: SentenceView) -> Iterator[Found]:
+    """海光信息…主要產品包括高端通用處理器（CPU）和協處理器（DCU）: ORG + 產品包括 + PRODUCT list."""
+    for match in PRODUCTS_ARE.finditer(v.norm):
+        first = v.first_after(match.end(), PRODUCT, max_gap=8, gap_ok=PRODUCT_LEAD)
+        if first is None:
+            continue
+        org = v.subject_before(match.start() + 1, ORG, carry=True)
+        if org is not None and not v.modal_between(org.end, match.start()):
+            for product in v.list_from(first, PRODUCT):
+                yield org, "develops", product, "rule:develops.product-list", 0.75
 
 
 def _develops_appositive(v: SentenceView) -> Iterator[Found]:
