@@ -25,12 +25,18 @@ from kg.rules.common import (
 from kg.sentence_view import ADJACENT, SentenceView
 
 
+ARCHITECTURE = ("Architecture",)
+ARCH_MODIFIES = re.compile(r"\s*(?:架构|指令集)?\s*(?:的)?\s*(?:cpu|gpu|芯片|晶片|处理器|服务器|产品|soc)")
+
+
 def develops(v: SentenceView) -> Iterator[Found]:
     for it in v.items:
         if not it.is_a(PRODUCT):
             continue
         prev = v.items[it.index - 1] if it.index else None
         if BUYER_CONTEXT.match(v.norm, it.end):   # 字節跳動H20訂單: a buyer, not the maker
+            continue
+        if it.is_a(ARCHITECTURE) and ARCH_MODIFIES.match(v.norm, it.end):   # 海光的x86架構CPU: the CPU is the product
             continue
         # 英偉達H100 / 沐曦的MXN100 / 英偉達下一代B100 / 長鑫存儲19納米GDDR6顯存
         if prev is not None and prev.is_a(MAKER):
@@ -216,7 +222,6 @@ def foundry_process_used_for(v: SentenceView) -> Iterator[Found]:
                 yield product, "usesProcessNode", node, "rule:node.foundry-process", 0.7
 
 
-ARCHITECTURE = ("Architecture",)
 BASED_ON = re.compile(r"(?:基于|采用|搭载|使用|沿用|依托)(?:了)?(?:全新|新一代|第[一二三四五六七八九十\d]代|自研|自主研发的?)?\s*[“「『\"]?\s*$")
 
 
