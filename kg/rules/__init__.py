@@ -11,7 +11,7 @@ RULES = (
     links.compatible, links.comparable,
     corporate.acquired, corporate.acquired_passive, corporate.listed, corporate.partners,
     corporate.invests, corporate.invested_by, corporate.investors_listed, corporate.subsidiary,
-    policy.restricts, policy.located,
+    policy.restricts, policy.located, policy.nationality,
 )
 
 __all__ = ["RULES"]

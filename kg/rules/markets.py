@@ -104,12 +104,24 @@ def _market_triggers(v: SentenceView) -> Iterator[re.Match]:
     yield from MARKET_TRIGGER.finditer(v.norm)
 
 
+TECH_VERB = re.compile(r"(?:采用|基于|使用|运用|利用|通过|借助|依托|引入|集成|搭载|搭配|配备|配置|板载|内置|结合|推出|应用|支持)(?:了)?"
+                       r"\s*(?:\d+(?:\.\d+)?\s*(?:gb|tb|mb|个|颗|片|块|层|组)\s*)?\s*[“「]?\s*$")
+# 基於RISC-V指令集的玄鐵C906處理器: the technology a product named right after is built with
+TECH_MODIFIES = re.compile(r"\s*[”」]?\s*(?:架构|指令集|技术|工艺)?\s*的\s*")
+
+
 def technologies(v: SentenceView) -> Iterator[Found]:
     for it in v.items:
         if not it.is_a(TECH):
             continue
-        lead = v.norm[max(0, it.start - 8):it.start]
-        use = re.search(r"(?:采用|基于|使用|运用|利用|通过|借助|依托|引入|集成|搭载|搭配|配备|结合|推出|应用)(?:了)?(?:\d+\s*[个颗片块])?\s*$", lead)
+        lead = v.norm[max(0, it.start - 14):it.start]
+        use = TECH_VERB.search(lead)
+        modifier = TECH_MODIFIES.match(v.norm, it.end)
+        if use is not None and modifier is not None:
+            product = v.first_after(modifier.end(), PRODUCT, max_gap=12, gap_ok=re.compile(r"^[^，。；、,;]*$"))
+            if product is not None:
+                yield product, "usesTechnology", it, "rule:tech.modifier", 0.75
+                continue
         prev = v.items[it.index - 1] if it.index else None
         if use is not None and not (prev is not None and prev.end > it.start - (len(lead) - use.start())):
             subject = v.subject_before(it.start - (len(lead) - use.start()), PRODUCT_OR_ORG, carry=True)

@@ -39,3 +39,22 @@ def located(v: SentenceView) -> Iterator[Found]:
             subject = v.first_after(it.end + 1, ORG, max_gap=1) if v.norm[it.end:it.end + 1] == "的" else None
         if subject is not None:
             yield subject, "locatedIn", it, "rule:located", 0.8
+
+
+# 荷蘭艾司摩爾 / 中國最大的晶圓代工廠中芯國際 / 大陸的中芯國際 / 南韓公司SK海力士: a place that qualifies an organisation
+NATIONALITY_GAP = re.compile(r"^\s*(?:的)?\s*(?:[^，。；、,;（）()\s]{0,10}?(?:公司|企业|巨头|巨擘|厂商|代工厂|晶圆厂|龙头|独角兽|"
+                             r"集团|大厂|制造商|供应商|芯片商|设计商|运营商|机构|实验室|大学)\s*)?$")
+PLACE_GOVERNED = re.compile(r"(?:在|从|向|对|赴|到|进入|出口|销往|于)\s*$")
+
+
+def nationality(v: SentenceView) -> Iterator[Found]:
+    for place in v.items:
+        if not place.is_a(PLACE) or place.index + 1 >= len(v.items):
+            continue
+        org = v.items[place.index + 1]
+        if not org.is_a(ORG) or org.is_a(("GovernmentAgency", "Exchange")):
+            continue
+        if not NATIONALITY_GAP.match(v.gap(place, org)) or PLACE_GOVERNED.search(v.norm[max(0, place.start - 3):place.start]):
+            continue
+        for each in v.list_from(org, ORG):   # 大陸的中芯國際、華虹半導體: the list shares the place
+            yield each, "locatedIn", place, "rule:located.nationality", 0.75
