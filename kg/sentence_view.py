@@ -167,8 +167,14 @@ class SentenceView:
         return None
 
     def _verb_object(self, it: Item, clause_start: int) -> bool:
-        """Is the item the object of a comparison or a transitive verb right before it (超過A800、接近H20)?"""
-        lead = self.norm[max(clause_start, it.start - 4):it.start]
+        """Is the item the object of a comparison or a transitive verb right before it (超過A800、接近H20,
+        超過了英偉達A800: the maker in front belongs to the object)?"""
+        head = it
+        for prev in reversed(self.items[:it.index]):
+            if prev.start < clause_start or not ADJACENT.match(self.gap(prev, head)):
+                break
+            head = prev
+        lead = self.norm[max(clause_start, head.start - 4):head.start]
         return bool(OBJECT_RIGHT_BEFORE.search(lead))
 
     def _bracketed(self, it: Item, pos: int) -> bool:

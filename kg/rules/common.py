@@ -22,7 +22,7 @@ Found = tuple[Item, str, Item, str, float]
 DEVELOP_VERB = re.compile(r"推出|发布|研发|研制|开发|设计|打造|量产|自研|发表|推(?=[了新])|造(?=出|了)")
 PRODUCT_LEAD = re.compile(r"^[\s「」“”]*(?:了|出)?[\s「」“”]*(?:新一代|下一代|最新|首款|旗舰|自研|全新|新款)?[^，。；、,;]{0,22}?$")
 # what may stand between a maker and its product's name: 英偉達當前主力芯片Blackwell / 英偉達(US.NVDA)的最新架構Blackwell
-MAKER_DESCRIPTOR = re.compile(r"^\s*(?:[（(][^（）()，。]{1,16}[）)])?\s*(?:的)?\s*(?:当前|目前|最新|新一代|下一代|上一代|主力|旗舰|首款|"
+MAKER_DESCRIPTOR = re.compile(r"^\s*[）)]?\s*(?:[（(][^（）()，。]{1,16}[）)])?\s*(?:的)?\s*(?:当前|目前|最新|新一代|下一代|上一代|主力|旗舰|首款|"
                               r"第[一二三四五六七八九十\d]代|自研|核心|高端|旗下)*\s*(?:的)?\s*(?:ai|gpu|图形|计算)?\s*"
                               r"(?:芯片|晶片|gpu|架构|产品|显卡|加速卡|处理器|cpu|平台|系列)?\s*[「“『]?\s*$")
 NODE_VERB = re.compile(r"(?:采用|基于|使用|运用|用|导入|在|为|是|进入)(?:了)?$")

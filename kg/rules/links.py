@@ -8,6 +8,8 @@ from kg.rules.common import (
     COMPARE_VERB,
     COMPAT,
     Found,
+    MAKER_DESCRIPTOR,
+    ORG,
     PRODUCT,
     product_after,
 )
@@ -40,6 +42,25 @@ def compatible(v: SentenceView) -> Iterator[Found]:
                 yield subject, "compatibleWith", obj, "rule:compatible", 0.8
 
 
+COMPARE_VERB_ANYWHERE = re.compile(r"接近|媲美|比肩|对标|相当于|超越|超过|优于|是(?=[^，。；]{0,16}的\s*\d+(?:\.\d+)?\s*倍)")
+
+
+def _glossed(v: SentenceView, pos: int):
+    """The product a bracket gloss opened before ``pos`` (still open there) is about: X（對標…）."""
+    before = v.norm[:pos]
+    open_at = max(before.rfind("（"), before.rfind("("))
+    if open_at < 0 or max(before.rfind("）"), before.rfind(")")) > open_at:
+        return None
+    named = [it for it in v.items if it.end <= open_at and len(v.norm[it.end:open_at].strip()) == 0]
+    return named[-1] if named and named[-1].is_a(PRODUCT) else None
+
+
+def _like_subject(v: SentenceView, pos: int, benchmark):
+    """What is compared with ``benchmark``: preferably a thing of its own class (a chip with a chip)."""
+    return (v.subject_before(pos, (benchmark.cls,), carry=True, loose=True)
+            or v.subject_before(pos, PRODUCT, carry=True, loose=True))
+
+
 def comparable(v: SentenceView) -> Iterator[Found]:
     for it, trigger_start in v.preceded_by(PRODUCT, COMPARE_VERB):
         tail = v.norm[it.end:it.end + 12]
@@ -54,6 +75,32 @@ def comparable(v: SentenceView) -> Iterator[Found]:
         subject = v.subject_before(trigger_start, PRODUCT, carry=True, loose=True)
         if subject is not None and subject is not it:
             yield subject, "comparableTo", it, "rule:comparable", 0.7
+    # 媲美輝達（Nvidia）的H100 / 是英偉達H20的2.3倍: the maker and a descriptor may stand before the benchmark
+    for match in COMPARE_VERB_ANYWHERE.finditer(v.norm):
+        first = v.first_after(match.end(), ORG, max_gap=2)
+        if first is None or first.index + 1 >= len(v.items):
+            continue
+        benchmark = v.items[first.index + 1]
+        if benchmark.mention.key == first.mention.key and benchmark.index + 1 < len(v.items):
+            first, benchmark = benchmark, v.items[benchmark.index + 1]   # 輝達（Nvidia）的H100
+        if not benchmark.is_a(PRODUCT) or not MAKER_DESCRIPTOR.match(v.gap(first, benchmark)):
+            continue
+        subject = _glossed(v, match.start()) or v.subject_before(match.start(), PRODUCT, carry=True, loose=True)
+        if subject is not None and subject is not benchmark:
+            yield subject, "comparableTo", benchmark, "rule:comparable.maker", 0.7
+    # DCU（對標英偉達A100性能70%）: a gloss in brackets compares the name right before it
+    for it, trigger_start in v.preceded_by(PRODUCT, COMPARE_VERB, window=8):
+        subject = _glossed(v, trigger_start)
+        if subject is not None and subject is not it:
+            yield subject, "comparableTo", it, "rule:comparable.gloss", 0.7
+    # 與英偉達GeForce GTX 1050相近 / 與H100相當: 與 X + a verb of likeness
+    for match in re.finditer(r"(?:与|和|跟|同)([^，。；]{1,24}?)(?:相近|接近|相当|差不多|持平|类似|相仿|比肩|媲美|不相上下|看齐)", v.norm):
+        inside = v.items_in(match.start(1), match.end(1), PRODUCT)
+        if not inside:
+            continue
+        subject = _like_subject(v, match.start(), inside[-1])
+        if subject is not None and subject is not inside[-1]:
+            yield subject, "comparableTo", inside[-1], "rule:comparable.like", 0.7
     # 與英偉達H100相比仍有差距: the benchmark sits between 與 and 相比
     for match in re.finditer(r"(?:与|和|跟|同)([^，。；]{1,24}?)(?:相比|相较|比较|对比)", v.norm):
         inside = v.items_in(match.start(1), match.end(1), PRODUCT)
