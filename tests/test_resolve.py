@@ -37,10 +37,11 @@ def test_resolve_same_string_different_class_stays_apart(setup):
 
 def test_resolve_unknown_name_gets_readable_id_and_labels(setup):
     _, resolver, _ = setup
-    entity = resolver.resolve(Mention(0, 4, "天璣芯片", "Chip", None, "model:test", 0.7), "doc.txt")
-    assert entity.id == "天玑芯片"
-    assert entity.labels["zh-Hant"] == "天璣芯片" and entity.labels["zh-Hans"] == "天玑芯片"
-    company = resolver.resolve(Mention(0, 4, "天璣芯片", "Company", None, "model:test", 0.7), "doc.txt")
+    # an invented name the lexicon cannot know
+    entity = resolver.resolve(Mention(0, 4, "星璣芯片", "Chip", None, "model:test", 0.7), "doc.txt")
+    assert entity.id == "星玑芯片"
+    assert entity.labels["zh-Hant"] == "星璣芯片" and entity.labels["zh-Hans"] == "星玑芯片"
+    company = resolver.resolve(Mention(0, 4, "星璣芯片", "Company", None, "model:test", 0.7), "doc.txt")
     assert company.id != entity.id
 
 
