@@ -86,6 +86,8 @@ class MentionFinder:
         variants = {base}
         if re.search(r"[a-z0-9][ \-][a-z0-9]", base):  # MLU370-X8 ~ MLU370 X8 ~ MLU370X8
             variants |= {base.replace("-", " "), base.replace(" ", "-"), re.sub(r"[ \-]", "", base)}
+        if re.search(r"[\u4e00-\u9fff][a-z0-9]", base):  # 昇騰910C ~ 昇騰 910C (a space between script runs)
+            variants.add(re.sub(r"([\u4e00-\u9fff])([a-z0-9])", r"\1 \2", base))
         return {v for v in variants if len(v) >= 2 or (len(v) == 1 and not v.isascii())} - {""}
 
     def find(self, text: str, norm: str) -> list[Mention]:

@@ -21,6 +21,7 @@ OBJECT_VERB = re.compile(r"采用|收购|并购|推出|发布|使用|基于|面�
 OBJECT_RIGHT_BEFORE = re.compile(r"(?:超过|超越|接近|媲美|比肩|对标|相当于|优于|逊于|使用|采用|采购|购买|收购|并购|兼容|适配|替代|取代|"
                                  r"曾任|任职于|离开|出身|来自)(?:了)?\s*$")
 ANAPHOR = re.compile(r"\s*(?:该|此|这|这一|该款|此款|这款)\s*(?:产品|芯片|款芯片|处理器|加速卡|显卡|gpu|平台|系统|架构|系列)")
+ITS_GENERIC = re.compile(r"\s*(?:而|并|且|同时)?\s*其\s*(?:主要|核心|全系|系列)?\s*(?:产品|芯片|晶片|解决方案|方案|业务)(?:线|矩阵|组合)?\s*(?:已|已经|均|都|还|也)?\s*(?:被)?\s*(?:广泛)?\s*(?:应用|用于|覆盖|服务|面向|部署|落地)")
 ACCORDING_TO = re.compile(r"\s*(?:根据|据(?!了解|悉|介绍|称|报道)|按照|依据)")
 TOPIC_LEAD = re.compile(r"^\s*(?:如|例如|比如|其中|而|但|同时|此外|另外|另一方面|其次|首先|再次|目前|当前|近年|今年|去年|据了解|据悉|据介绍)?\s*")
 
@@ -142,6 +143,9 @@ class SentenceView:
                 return it
         if not carry:
             return None
+        possessor = self._its_generic(c_start, pos, domain)
+        if possessor is not None:
+            return possessor
         anaphor = self._anaphor(clause, pos, domain)
         if anaphor is not None:
             return anaphor
@@ -154,6 +158,13 @@ class SentenceView:
                 if it.end <= c_start and it.is_a(domain) and not self._verb_object(it, self.clause_span(self.clause_of(it.start))[0]):
                     return it
         return None
+
+    def _its_generic(self, clause_start: int, pos: int, domain: tuple[str, ...]) -> Item | None:
+        """其產品廣泛應用於…: a clause about 'its products' in general is about the organisation that owns them."""
+        if not ("Organization" in domain or "Company" in domain) or not ITS_GENERIC.match(self.norm, clause_start):
+            return None
+        owner = self.sentence_topic(clause_start)
+        return owner if owner is not None and owner.is_a(("Organization",)) else None
 
     def _anaphor(self, clause: int, pos: int, domain: tuple[str, ...]) -> Item | None:
         """該產品採用7納米工藝: 'this product' (or a clause chain opened by it) is the last product named."""

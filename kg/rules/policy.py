@@ -56,5 +56,7 @@ def nationality(v: SentenceView) -> Iterator[Found]:
             continue
         if not NATIONALITY_GAP.match(v.gap(place, org)) or PLACE_GOVERNED.search(v.norm[max(0, place.start - 3):place.start]):
             continue
+        if v.norm[place.start - 1:place.start] in ("「", "“", "『") and v.norm[org.end:org.end + 1] in ("」", "”", "』"):
+            continue   # 被冠以「中國Nvidia」的稱號: an epithet, not where Nvidia is
         for each in v.list_from(org, ORG):   # 大陸的中芯國際、華虹半導體: the list shares the place
             yield each, "locatedIn", place, "rule:located.nationality", 0.75

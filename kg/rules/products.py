@@ -26,6 +26,8 @@ from kg.sentence_view import ADJACENT, SentenceView
 
 
 ARCHITECTURE = ("Architecture",)
+# X調查的Y / X採購的Y / X拆解的Y: the organisation did something to the product, it did not make it
+NOT_MAKER_VERB = re.compile(r"调查|使用|采用|采购|购买|订购|拆解|测试|评测|部署|租用|囤|进口|出口|销售|代理|分析|报道|统计|披露|限制|禁止|制裁|投资")
 ARCH_MODIFIES = re.compile(r"\s*(?:架构|指令集)?\s*(?:的)?\s*(?:cpu|gpu|芯片|晶片|处理器|服务器|产品|soc)")
 
 
@@ -58,7 +60,7 @@ def develops(v: SentenceView) -> Iterator[Found]:
                 between = [b for b in v.items[org.index + 1:it.index] if not b.is_a(MARKET)]
                 modifier = v.gap(org, it)
                 if not between and 2 < len(modifier) <= 18 and not re.search(r"[，。；、]", modifier) \
-                        and not re.match(r"与|和|向|对|为|被|从", modifier):
+                        and not re.match(r"与|和|向|对|为|被|从", modifier) and not NOT_MAKER_VERB.search(modifier):
                     yield org, "develops", it, "rule:develops.possessive", 0.75
     yield from _develops_by_verb(v)
     yield from _develops_appositive(v)
