@@ -63,7 +63,11 @@ MIN_HITS = 2.0          # ... and at least this many weighted hits
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK = _HAN + "\u25a0-\u25ff\u3000-\u303f\uff01-\uff60\u2014\u2026\u201c\u201d\u2018\u2019"
-_CJK_SPACES = re.compile(f"(?<=[{_CJK}])[ \u3000\u00a0]+(?=[{_CJK}])")
+# Invisible characters scraped pages carry inside words (英\u200b偉達): zero-width, joiners, bidi controls,
+# soft hyphens, BOMs. They are cut out of the article text like the spaces above (offsets still map back).
+_INVISIBLE = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_CUT = re.compile(f"(?<=[{_CJK}])[ \u3000\u00a0]+(?=[{_CJK}])|[{_INVISIBLE}]+")
+_INVISIBLE_RUN = re.compile(f"[{_INVISIBLE}]+")
 _LINES = re.compile(r"\S[^\r\n]*")
 _FINAL = frozenset("。！？；：…!?;:")
 _CLOSERS = frozenset("」』”’\"'）)")
@@ -442,9 +446,10 @@ def _make_para(text: str, lines: list[_Line], group: list[int]) -> _Para:
                 and not (prev_last.isdigit() and head.isdigit())):
             gap = pieces[-1][1]
             pieces.append((gap, gap + 1, " "))     # the line break between two Latin words -> one space
-        if kind in (TEXT, CAPTION) and (" " in ln.s or "\u3000" in ln.s or "\u00a0" in ln.s):
+        cut = _CUT if kind in (TEXT, CAPTION) else _INVISIBLE_RUN   # spaces only inside running text
+        if cut.search(ln.s):
             pos = 0
-            for m in _CJK_SPACES.finditer(ln.s):
+            for m in cut.finditer(ln.s):
                 if m.start() > pos:
                     pieces.append((ln.start + pos, ln.start + m.start(), None))
                 pos = m.end()

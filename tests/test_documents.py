@@ -383,3 +383,16 @@ def test_sentences_split_on_final_punctuation_and_line_ends():
     assert "英偉達發布新GPU。" in got
     assert "摩爾線程呢？" in got
     assert "「沐曦採用7納米製程。」" in got
+
+
+def test_invisible_characters_inside_names_are_cut_and_offsets_map_back(tmp_path):
+    """A zero-width space or a bidi mark inside 英偉達 must not make a new name (issue 9)."""
+    text = "英\u200b偉達發布新款H200晶片，採用台積\u200d電4納米工藝。輝\u202a達的GPU在數據中心市場佔有率很高。\n"
+    path = tmp_path / "zw.txt"
+    path.write_text(text, encoding="utf-8")
+    article = read_document(path).articles[0]
+    assert "\u200b" not in article.text and "\u200d" not in article.text and "\u202a" not in article.text
+    assert article.text.startswith("英偉達發布")
+    start = article.text.index("台積電")
+    a, b = article.offsets.to_original_span(start, start + 3)
+    assert text[a:b] == "台積\u200d電"
