@@ -15,11 +15,13 @@ LIST_GAP = re.compile(r"^\s*[”」』\"]?\s*(?:[（(][^（）()，。]{0,24}[�
 ADJACENT = re.compile(r"^\s*(?:[的之「」“”『』]\s*){0,3}$")
 # words that turn an assertion into a plan, wish, rumour or denial
 MODALITY = re.compile(r"想法|设想|目标是|还没|没能|决定|如果|假如|若要|将(?!其|近|会|于)|即将|洽谈|洽购|据传|传言|或将|鼓励|呼吁|应当|应该|应(?!用|对|急|运)|需要|亟需|拟|计划|打算|准备|将要|有望|预计|可能|建议|考虑|寻求|争取|力争|希望|传出|传闻|未能|尚未|没有|未(?!来|知)|否认|放弃|终止|取消|不再|排队|申请|筹备|递表|冲刺|辅导|候场|有意|欲|意向")
-PREPOSITION_BEFORE = re.compile(r"(?:与|和|同|跟|对|向|在|从|比|较|被|给|把|将|为|由|替|联合|携手|根据|据|按照|依据|如同|像)\s*$")
+PREPOSITION_BEFORE = re.compile(r"(?:与|和|同|跟|对|向|在|从|比|较|被|给|把|将|为|由|替|联合|携手|根据|据|按照|依据|如同|像|凭借|依靠|借助)\s*$")
 OBJECT_VERB = re.compile(r"采用|收购|并购|推出|发布|使用|基于|面向|支撑|支持|依赖|接近|兼容|适配|出售|采购|集成|搭载|对标|超越|超过|媲美|限制|禁止|投资|联合|与")
 # a verb whose object the next name is, so that name is not the clause's subject
 OBJECT_RIGHT_BEFORE = re.compile(r"(?:超过|超越|接近|媲美|比肩|对标|相当于|优于|逊于|使用|采用|采购|购买|收购|并购|兼容|适配|替代|取代|"
                                  r"曾任|任职于|离开|出身|来自)(?:了)?\s*$")
+# between an owner and the thing it owns: 艾司摩爾（ASML）的 / 砺算科技自研的
+OWNER_GAP = re.compile(r"^\s*(?:[（(][^（）()，。]{1,16}[）)])?\s*(?:自研|自主研发|研发|设计|推出|打造)?\s*的\s*$")
 ANAPHOR = re.compile(r"\s*(?:该|此|这|这一|该款|此款|这款)\s*(?:产品|芯片|款芯片|处理器|加速卡|显卡|gpu|平台|系统|架构|系列)")
 ITS_GENERIC = re.compile(r"\s*(?:而|并|且|同时)?\s*其\s*(?:主要|核心|全系|系列)?\s*(?:产品|芯片|晶片|解决方案|方案|业务)(?:线|矩阵|组合)?\s*(?:已|已经|均|都|还|也)?\s*(?:被)?\s*(?:广泛)?\s*(?:应用|用于|覆盖|服务|面向|部署|落地)")
 ACCORDING_TO = re.compile(r"\s*(?:根据|据(?!了解|悉|介绍|称|报道)|按照|依据)")
@@ -116,16 +118,27 @@ class SentenceView:
             if first is not None:
                 yield match, self.list_from(first, classes)
 
+    def owner_start(self, it: Item) -> int:
+        """Where the noun phrase of ``it`` starts when its owner stands in front of it (使用荷蘭艾司摩爾（ASML）的
+        浸潤式微影設備, 採用了砺算科技自研的TrueGPU架構): the owner's start, else the item's own."""
+        if it.index == 0:
+            return it.start
+        prev = self.items[it.index - 1]
+        if prev.is_a(("Organization",)) and OWNER_GAP.match(self.gap(prev, it)):
+            return self.owner_start(prev) if prev.index and self.items[prev.index - 1].is_a(("Place",)) else prev.start
+        return it.start
+
     def preceded_by(self, classes: tuple[str, ...], verb: re.Pattern, window: int = 6):
-        """Items of ``classes`` right after a trigger (``verb`` anchored with $ on the text before them):
-        yields (item, where the trigger starts)."""
+        """Items of ``classes`` right after a trigger (``verb`` anchored with $ on the text before them, an
+        owner in front of the item allowed): yields (item, where the trigger starts)."""
         for it in self.items:
             if not it.is_a(classes):
                 continue
-            lead = self.norm[max(0, it.start - window):it.start]
+            head = self.owner_start(it)
+            lead = self.norm[max(0, head - window):head]
             found = verb.search(lead)
             if found is not None:
-                yield it, it.start - (len(lead) - found.start())
+                yield it, head - (len(lead) - found.start())
 
     # -- subjects ---------------------------------------------------------------------------------------
     def subject_before(self, pos: int, domain: tuple[str, ...], carry: bool = True, loose: bool = False) -> Item | None:

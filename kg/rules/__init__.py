@@ -10,7 +10,7 @@ RULES = (
     markets.markets, markets.technologies,
     links.compatible, links.comparable,
     corporate.acquired, corporate.acquired_passive, corporate.listed, corporate.partners,
-    corporate.invests, corporate.invested_by, corporate.investors_listed, corporate.subsidiary,
+    corporate.invests, corporate.invested_by, corporate.investors_listed, corporate.shareholders, corporate.subsidiary,
     policy.restricts, policy.located, policy.nationality,
 )
 

@@ -19,7 +19,7 @@ MAKER = ("Company", "ResearchInstitution")   # who can stand right before a prod
 
 Found = tuple[Item, str, Item, str, float]
 
-DEVELOP_VERB = re.compile(r"推出|发布|研发|研制|开发|设计|打造|量产|自研|发表|推(?=[了新])|造(?=出|了)")
+DEVELOP_VERB = re.compile(r"推出|发布|研发|研制|开发|设计|打造|量产|自研|发表|上线|推(?=[了新])|造(?=出|了)")
 PRODUCT_LEAD = re.compile(r"^[\s「」“”]*(?:了|出)?[\s「」“”]*(?:新一代|下一代|最新|首款|旗舰|自研|全新|新款)?[^，。；、,;]{0,22}?$")
 # what may stand between a maker and its product's name: 英偉達當前主力芯片Blackwell / 英偉達(US.NVDA)的最新架構Blackwell
 MAKER_DESCRIPTOR = re.compile(r"^\s*[）)]?\s*(?:[（(][^（）()，。]{1,16}[）)])?\s*(?:的)?\s*(?:当前|目前|最新|新一代|下一代|上一代|主力|旗舰|首款|"

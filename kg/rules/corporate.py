@@ -131,6 +131,16 @@ def subsidiary(v: SentenceView) -> Iterator[Found]:
             if parent.is_a(ORG) and parent.end <= gap_start and len(v.norm[parent.end:gap_start].strip()) <= 1 \
                     and parent.mention.key != it.mention.key:
                 yield it, "subsidiaryOf", parent, "rule:subsidiary.owned", 0.8
+    # 兆芯負責圖形業務的子公司格蘭菲 / 阿里全資芯片業務主體平頭哥: parent, a short descriptor, the unit's name
+    for match in re.finditer(r"(?:子公司|全资子公司|控股子公司|业务主体|旗下公司|旗下企业)\s*", v.norm):
+        unit = v.first_after(match.end(), ORG, max_gap=1)
+        if unit is None:
+            continue
+        c_start, _ = v.clause_span(v.clause_of(match.start()))
+        parents = [p for p in v.items_in(c_start, match.start(), ORG) if p.mention.key != unit.mention.key]
+        if parents and len(v.norm[parents[-1].end:match.start()]) <= 12 and \
+                not re.search(r"[与和、]", v.norm[parents[-1].end:match.start()]):
+            yield unit, "subsidiaryOf", parents[-1], "rule:subsidiary.unit", 0.75
     for it in v.items:
         if not it.is_a(ORG):
             continue
@@ -145,3 +155,48 @@ def subsidiary(v: SentenceView) -> Iterator[Found]:
         if SUBSIDIARY_OF_AFTER.match(v.norm, parent.end) or re.match(r"^\s*(?:的)?\s*旗下", v.norm[parent.end:parent.end + 4]):
             if not v.modal_between(it.end, parent.start):
                 yield it, "subsidiaryOf", parent, "rule:subsidiary.gloss", 0.8
+
+
+SHAREHOLDER_IS = re.compile(r"(控股股东|第一大股东|大股东|股东|实际控制人|母公司)\s*(?:为|是|包括|系|有)\s*")
+CONTROLLING = ("控股股东", "实际控制人", "母公司")
+HOLDS = re.compile(r"(?:持有|持股)\s*")
+HOLDING_SHARE = re.compile(r"\s*(?:约|超过|逾)?\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?\s*(?:股份|股权)?")
+
+
+def _owned_before(v: SentenceView, pos: int):
+    """Whose shareholders a 股東為 clause names: X的 right before it, 其 = the sentence's organisation, else the subject."""
+    lead = v.norm[max(0, pos - 3):pos]
+    if re.search(r"其\s*$", lead):
+        owner = v.sentence_topic(pos)
+        return owner if owner is not None and owner.is_a(ORG) else None
+    return v.subject_before(pos, ORG, carry=True)
+
+
+def shareholders(v: SentenceView) -> Iterator[Found]:
+    """其控股股東為中科算源 / 燧原的股東包括騰訊、美圖 / 中科曙光持有海光信息27.96%股份 / 百度持股59.45%為控股股東."""
+    for match in SHAREHOLDER_IS.finditer(v.norm):
+        first = v.first_after(match.end(), ORG, max_gap=2)
+        owned = _owned_before(v, match.start())
+        if first is None or owned is None or v.modal_between(owned.end, match.start()):
+            continue
+        for holder in v.list_from(first, ORG):
+            if holder.mention.key != owned.mention.key:
+                yield holder, "investsIn", owned, "rule:invests.shareholder", 0.75
+                if match.group(1) in CONTROLLING:
+                    yield owned, "subsidiaryOf", holder, "rule:subsidiary.controlling-holder", 0.75
+    for match in HOLDS.finditer(v.norm):
+        holder = v.subject_before(match.start(), ORG, carry=False)
+        if holder is None:
+            continue
+        owned = v.first_after(match.end(), ORG, max_gap=1)
+        share = HOLDING_SHARE.match(v.norm, owned.end if owned is not None else match.end())
+        if share is None:
+            continue
+        if owned is None:   # 百度持股59.45%為控股股東: the company the sentence is about
+            topic = v.sentence_topic(holder.start + 1)
+            owned = topic if topic is not None and topic is not holder and topic.is_a(ORG) else None
+        if owned is None or owned.mention.key == holder.mention.key or v.modal_between(holder.end, match.start()):
+            continue
+        yield holder, "investsIn", owned, "rule:invests.holds", 0.75
+        if float(share.group(1)) > 50 or re.match(r"\s*(?:，|,)?\s*(?:为|是|系)\s*(?:其)?控股股东", v.norm[share.end():share.end() + 10]):
+            yield owned, "subsidiaryOf", holder, "rule:subsidiary.majority", 0.7

@@ -26,7 +26,17 @@ MARKET_TRIGGER = re.compile(r"面向|针对|应用于|应用在|用于|服务于
 FOR_DOMAIN_TAIL = re.compile(r"\s*(?:等)?\s*(?:多个|各)?\s*(?:领域|行业|市场|场景|客户|用户)\s*(?:的)?\s*(?:提供|打造|带来|推出)")
 
 
+MEANS_LEAD = re.compile(r"\s*(?:凭借|依靠|借助|通过|依托)")
+# 消費級顯卡7G106 / 專業級顯卡7G105: a market that qualifies a product head noun right before the name
+MARKET_HEAD = re.compile(r"\s*(?:级|端)?\s*(?:显卡|芯片|晶片|gpu|cpu|处理器|加速卡|计算卡|板卡|服务器|产品)\s*[「“]?\s*$")
+
+
 def markets(v: SentenceView) -> Iterator[Found]:
+    for market in v.items:
+        if market.is_a(MARKET) and market.index + 1 < len(v.items):
+            product = v.items[market.index + 1]
+            if product.is_a(PRODUCT) and MARKET_HEAD.match(v.gap(market, product)):
+                yield product, "targetsMarket", market, "rule:market.qualifies", 0.7
     for match in re.finditer(r"为", v.norm):
         first = v.first_after(match.end(), MARKET, max_gap=3, gap_ok=MARKET_LEAD)
         if first is None:
@@ -47,7 +57,8 @@ def markets(v: SentenceView) -> Iterator[Found]:
         possessed = re.match(r"^\s*(?:市场|领域|场景|行业|等)*\s*的\s*", tail)
         subject = None
         if possessed:  # 面向機器人和邊緣計算市場的E300
-            subject = v.first_after(markets[-1].end + possessed.end(), PRODUCT, max_gap=0)
+            subject = v.first_after(markets[-1].end + possessed.end(), PRODUCT, max_gap=2,
+                                    gap_ok=re.compile(r"^[\s「“『]*$"))
         if subject is None:
             subject = _launched_product(v, match.start()) or v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
         if subject is not None:
@@ -58,7 +69,8 @@ def markets(v: SentenceView) -> Iterator[Found]:
         c_start, c_end = v.clause_span(v.clause_of(match.start()))
         if not APPLIED.search(v.norm[markets[-1].end:c_end]):
             continue
-        opens_clause = len(v.norm[c_start:match.start()].strip()) <= 3   # 已在推理側得到應用: subject carried over
+        # 已在推理側得到應用 / 憑借思元系列芯片在…領域構建了: the subject is carried over from an earlier clause
+        opens_clause = len(v.norm[c_start:match.start()].strip()) <= 3 or bool(MEANS_LEAD.match(v.norm, c_start))
         subject = v.subject_before(match.start(), PRODUCT_OR_ORG, carry=opens_clause, loose=opens_clause)
         if subject is not None:
             for market in markets:
@@ -114,7 +126,8 @@ def technologies(v: SentenceView) -> Iterator[Found]:
     for it in v.items:
         if not it.is_a(TECH):
             continue
-        lead = v.norm[max(0, it.start - 14):it.start]
+        head = v.owner_start(it)
+        lead = v.norm[max(0, head - 14):head]
         use = TECH_VERB.search(lead)
         modifier = TECH_MODIFIES.match(v.norm, it.end)
         if use is not None and modifier is not None:
@@ -123,8 +136,8 @@ def technologies(v: SentenceView) -> Iterator[Found]:
                 yield product, "usesTechnology", it, "rule:tech.modifier", 0.75
                 continue
         prev = v.items[it.index - 1] if it.index else None
-        if use is not None and not (prev is not None and prev.end > it.start - (len(lead) - use.start())):
-            subject = v.subject_before(it.start - (len(lead) - use.start()), PRODUCT_OR_ORG, carry=True)
+        if use is not None and not (prev is not None and prev.end > head - (len(lead) - use.start())):
+            subject = v.subject_before(head - (len(lead) - use.start()), PRODUCT_OR_ORG, carry=True)
             if subject is not None and not v.modal_between(subject.end, it.start):
                 for tech in v.list_from(it, TECH):
                     yield subject, "usesTechnology", tech, "rule:tech.uses", 0.8

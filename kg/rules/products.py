@@ -232,6 +232,13 @@ def based_on(v: SentenceView) -> Iterator[Found]:
     for arch, trigger_start in v.preceded_by(ARCHITECTURE, BASED_ON, window=10):
         tail = re.match(r"^\s*[”」』\"]?\s*(?:gpu|ai|图形|计算)?\s*(?:架构|指令集)?\s*(?:打造|设计|研发|开发)?\s*的\s*",
                         v.norm[arch.end:arch.end + 14])
+        launch = re.match(r"\s*[”」』\"]?\s*(?:架构|指令集)\s*(?:推出|打造|研发|开发|发布|设计)(?:了)?", v.norm[arch.end:arch.end + 12])
+        if launch:  # 基於「花港」架構推出…「華山」芯片與…「廬山」芯片
+            _, c_end = v.clause_span(v.clause_of(arch.start))
+            for product in v.items_in(arch.end + launch.end(), c_end, PRODUCT):
+                if not product.is_a(ARCHITECTURE):
+                    yield product, "basedOn", arch, "rule:based-on.launch", 0.75
+            continue
         if tail:  # 基於X架構的Y (and the list after it)
             _, c_end = v.clause_span(v.clause_of(arch.start))
             products = [p for p in v.items_in(arch.end + tail.end(), c_end, PRODUCT) if not p.is_a(ARCHITECTURE)]
