@@ -23,7 +23,7 @@ from kg.model import ANCESTORS, Mention, Sentence
 #: Organisation anaphors anywhere in a clause, and the bare noun when it opens a clause.
 ORG_ANAPHOR = re.compile(r"(?:该|这家|此|本)(?:公司|企业|厂商|集团)")
 ORG_BARE = re.compile(r"公司(?!债|法|章|治)")
-ITS = re.compile(r"其(?=[^他它余中次实]|$)")
+ITS = re.compile(r"其(?=[^他它余中次实]|$)|它(?![们們])")
 PRODUCT_ANAPHOR = re.compile(r"(?:该|这|此|这一|该款|此款|这款|这颗|该颗)(?:款)?(?:产品|芯片|晶片|处理器|加速卡|显卡|gpu|平台|系列)")
 #: What may stand between a clause break and a name in topic position.
 CLAUSE_LEAD = re.compile(r"^\s*(?:[“「『\"][^”」』\"]{0,14}[”」』\"])?\s*(?:而|但|且|并|同时|此外|另外|其中|目前|当前|如今|"

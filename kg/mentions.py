@@ -37,6 +37,12 @@ _QUOTED_BEFORE_HEAD = [(cls, re.compile(rf"{_QUOTED}\s*(?:系列|全功能|通�
                        for cls, head in _HEAD_CLASS]
 _CODE_BEFORE_HEAD = [(cls, re.compile(rf"(?<![a-z0-9])([a-z][a-z0-9]{{0,9}}(?:[ \-][a-z0-9]{{1,6}})?)\s*(?:{head})"))
                      for cls, head in _HEAD_CLASS if cls in ("Architecture", "Chip")]
+# 華山、廬山、長江三款芯片 / 蘇堤、春曉、曲院、平湖四代架構: a list of short names counted by a head noun
+_COUNTED_LIST = [(cls, re.compile(rf"((?:[\u4e00-\u9fff]{{2,4}}|[a-z][a-z0-9\-]{{1,10}})(?:\s*[、,，和及与]\s*(?:[\u4e00-\u9fff]{{2,4}}|[a-z][a-z0-9\-]{{1,10}}))+)"
+                                rf"\s*(?:等)?\s*(?:[两二三四五六七八九十\d]+)\s*(?:款|代|颗|种|个)\s*(?:全新|新|gpu|ai|图形)?\s*(?:{head})"))
+                 for cls, head in _HEAD_CLASS if cls in ("Architecture", "Chip")]
+_GENERIC_NOUN = re.compile(r"(?:器|卡|片|品|台|构|统|组|块|案|列|机|端|型|业|司|商)$")
+_COUNTED_ITEM = re.compile(r"[\u4e00-\u9fff]{2,4}|[a-z][a-z0-9\-]{1,10}")
 _NOT_A_NAME = re.compile(r"^(?:ai|gpu|cpu|npu|dpu|soc|gpgpu|asic|fpga|arm|x86|risc|ip|it|pc|ddr|hbm|新|全新|自研|国产|该|此|这|首款|新一代|下一代)$")
 _MAX_NODE_NM = 250
 _PRODUCT_CLASSES = {"Chip", "Architecture", "SoftwarePlatform", "System", "Product", "Technology"}
@@ -203,6 +209,15 @@ class MentionFinder:
         for cls, pattern in _QUOTED_BEFORE_HEAD + _CODE_BEFORE_HEAD:
             for match in pattern.finditer(norm):
                 spans.append((match.start(1), match.end(1), cls))
+        for cls, pattern in _COUNTED_LIST:
+            for match in pattern.finditer(norm):
+                items = [m.span() for m in _COUNTED_ITEM.finditer(norm, match.start(1), match.end(1))]
+                if any(_GENERIC_NOUN.search(norm[s:e]) for s, e in items):
+                    continue   # 處理器、顯卡兩款芯片: kinds of product, not names
+                # the regex cannot tell where the first name starts (推出蘇堤): as long as the others at most
+                longest = max(e - s for s, e in items[1:])
+                items[0] = (max(items[0][0], items[0][1] - longest), items[0][1])
+                spans += [(s, e, cls) for s, e in items]
         out = []
         for start, end, cls in sorted(set(spans)):
             name = norm[start:end].strip()

@@ -18,7 +18,7 @@ MODALITY = re.compile(r"想法|设想|目标是|还没|没能|决定|如果|假�
 PREPOSITION_BEFORE = re.compile(r"(?:与|和|同|跟|对|向|在|从|比|较|被|给|把|将|为|由|替|联合|携手|根据|据|按照|依据|如同|像|凭借|依靠|借助)\s*$")
 OBJECT_VERB = re.compile(r"采用|收购|并购|推出|发布|使用|基于|面向|支撑|支持|依赖|接近|兼容|适配|出售|采购|集成|搭载|对标|超越|超过|媲美|限制|禁止|投资|联合|与")
 # a verb whose object the next name is, so that name is not the clause's subject
-OBJECT_RIGHT_BEFORE = re.compile(r"(?:超过|超越|接近|媲美|比肩|对标|相当于|优于|逊于|使用|采用|采购|购买|收购|并购|兼容|适配|替代|取代|"
+OBJECT_RIGHT_BEFORE = re.compile(r"(?:超过|超越|接近|媲美|比肩|对标|相当于|优于|逊于|达到|使用|采用|采购|购买|收购|并购|兼容|适配|替代|取代|"
                                  r"曾任|任职于|离开|出身|来自)(?:了)?\s*$")
 # between an owner and the thing it owns: 艾司摩爾（ASML）的 / 砺算科技自研的
 OWNER_GAP = re.compile(r"^\s*(?:[（(][^（）()，。]{1,16}[）)])?\s*(?:自研|自主研发|研发|设计|推出|打造)?\s*的\s*$")

@@ -65,3 +65,22 @@ def test_mentions_offsets_point_at_text(find):
     finder = MentionFinder(Lexicon.load(), normalizer)
     for m in finder.find(text, normalizer.normalize(text)):
         assert text[m.start:m.end] == m.text
+
+
+@pytest.mark.parametrize("text, names, cls", [
+    ("公司推出四代GPU架構「星垣」「月橋」「雲汀」。", ["星垣", "月橋", "雲汀"], "Architecture"),   # quoted after the head
+    ("基於「星垣」架構的新產品。", ["星垣"], "Architecture"),                                    # quoted before the head
+    ("該公司的QX900芯片和NovaCore架構。", ["QX900", "NovaCore"], None),                        # codes before a head
+    ("大會上展示了星垣、月橋、雲汀三款芯片。", ["星垣", "月橋", "雲汀"], "Chip"),                 # counted list
+])
+def test_mentions_names_typed_by_their_head_noun(find, text, names, cls):
+    found = {t: c for t, c, *_ in find(text)}
+    for name in names:
+        assert name in found, found
+        if cls is not None:
+            assert found[name] == cls
+
+
+def test_mentions_counted_kinds_of_product_are_not_names(find):
+    found = [t for t, c, *_ in find("研發了處理器、顯卡兩款芯片，以及新一代GPU架構。")]
+    assert not [t for t in found if t in ("處理器", "理器", "顯卡", "新一代", "GPU")], found

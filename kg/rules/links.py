@@ -72,7 +72,7 @@ def comparable(v: SentenceView) -> Iterator[Found]:
                 for product in v.list_from(head, PRODUCT):
                     yield product, "comparableTo", it, "rule:comparable.benchmark", 0.75
             continue
-        subject = v.subject_before(trigger_start, PRODUCT, carry=True, loose=True)
+        subject = _glossed(v, trigger_start) or v.subject_before(trigger_start, PRODUCT, carry=True, loose=True)
         if subject is not None and subject is not it:
             yield subject, "comparableTo", it, "rule:comparable", 0.7
     # 媲美輝達（Nvidia）的H100 / 是英偉達H20的2.3倍: the maker and a descriptor may stand before the benchmark
@@ -93,6 +93,14 @@ def comparable(v: SentenceView) -> Iterator[Found]:
         subject = _glossed(v, trigger_start)
         if subject is not None and subject is not it:
             yield subject, "comparableTo", it, "rule:comparable.gloss", 0.7
+    # 單精度浮點性能已達到GTX750Ti水平: 達到 X 的水平
+    for match in re.finditer(r"(?:达到|达至|接近|相当于|媲美|比肩)(?:了)?\s*", v.norm):
+        benchmark = product_after(v, match.end())
+        if benchmark is None or not re.match(r"\s*(?:的)?\s*(?:水平|水准|级别|档次|性能)", v.norm[benchmark.end:benchmark.end + 6]):
+            continue
+        subject = _like_subject(v, match.start(), benchmark)
+        if subject is not None and subject is not benchmark:
+            yield subject, "comparableTo", benchmark, "rule:comparable.level", 0.7
     # 與英偉達GeForce GTX 1050相近 / 與H100相當: 與 X + a verb of likeness
     for match in re.finditer(r"(?:与|和|跟|同)([^，。；]{1,24}?)(?:相近|接近|相当|差不多|持平|类似|相仿|比肩|媲美|不相上下|看齐)", v.norm):
         inside = v.items_in(match.start(1), match.end(1), PRODUCT)

@@ -35,7 +35,9 @@ def markets(v: SentenceView) -> Iterator[Found]:
     for market in v.items:
         if market.is_a(MARKET) and market.index + 1 < len(v.items):
             product = v.items[market.index + 1]
-            if product.is_a(PRODUCT) and MARKET_HEAD.match(v.gap(market, product)):
+            gap = v.gap(market, product)
+            # 消費級顯卡7G106, 雲端推理芯片X; not the bare AI芯片X (every accelerator is one)
+            if product.is_a(PRODUCT) and MARKET_HEAD.match(gap) and (re.match(r"\s*(?:级|端)", gap) or len(market.mention.text.strip()) >= 3):
                 yield product, "targetsMarket", market, "rule:market.qualifies", 0.7
     for match in re.finditer(r"为", v.norm):
         first = v.first_after(match.end(), MARKET, max_gap=3, gap_ok=MARKET_LEAD)

@@ -26,6 +26,7 @@ from kg.sentence_view import ADJACENT, SentenceView
 
 
 ARCHITECTURE = ("Architecture",)
+POSSESSED_HEAD = re.compile(r"的\s*(?:高端|旗舰|新款|新一代|首款|自研)?\s*(?:ai|gpu|图形)?\s*(?:芯片|晶片|处理器|加速卡|显卡|gpu|cpu|产品)\s*[「“]?\s*$")
 # X調查的Y / X採購的Y / X拆解的Y: the organisation did something to the product, it did not make it
 NOT_MAKER_VERB = re.compile(r"调查|使用|采用|采购|购买|订购|拆解|测试|评测|部署|租用|囤|进口|出口|销售|代理|分析|报道|统计|披露|限制|禁止|制裁|投资")
 ARCH_MODIFIES = re.compile(r"\s*(?:架构|指令集)?\s*(?:的)?\s*(?:cpu|gpu|芯片|晶片|处理器|服务器|产品|soc)")
@@ -51,8 +52,11 @@ def develops(v: SentenceView) -> Iterator[Found]:
             if org.is_a(MAKER) and ADJACENT.match(v.gap(org, prev)) and ADJACENT.match(v.gap(prev, it)):
                 yield org, "develops", it, "rule:develops.adjacent", 0.8
                 continue
-        # 摩爾線程面向機器人和邊緣計算市場的E300: ORG + modifier without other names + 的 + PRODUCT
-        if v.norm[it.start - 1:it.start] == "的" or v.norm[it.start - 2:it.start].strip() == "的":
+        # 摩爾線程面向機器人和邊緣計算市場的E300 / 平頭哥開發的AI晶片PPU: ORG + modifier without other names
+        # + 的 (+ a head noun) + PRODUCT
+        head_noun = POSSESSED_HEAD.search(v.norm[max(0, it.start - 12):it.start])
+        de_end = it.start - (len(head_noun.group()) - 1) if head_noun else it.start
+        if v.norm[de_end - 1:de_end] == "的" or v.norm[it.start - 2:it.start].strip() == "的":
             clause_start, _ = v.clause_span(v.clause_of(it.start))
             owners = [o for o in v.items[:it.index] if o.start >= clause_start and o.is_a(ORG)]
             if owners:
@@ -65,6 +69,7 @@ def develops(v: SentenceView) -> Iterator[Found]:
     yield from _develops_by_verb(v)
     yield from _develops_appositive(v)
     yield from _develops_product_list(v)
+    yield from _developed_by(v)
     yield from _develops_its(v)
 
 
@@ -97,6 +102,27 @@ def _develops_product_list(v: SentenceView) -> Iterator[Found]:
         if org is not None and not v.modal_between(org.end, match.start()):
             for product in v.list_from(first, PRODUCT):
                 yield org, "develops", product, "rule:develops.product-list", 0.75
+
+
+BY_MAKER = re.compile(r"由\s*")
+BY_MAKER_VERB = re.compile(r"\s*(?:[^，。；、,;]{0,8}?)(?:自主)?(研发|开发|设计|推出|打造|代工|流片)")
+
+
+def _developed_by(v: SentenceView) -> Iterator[Found]:
+    """該部光刻機由上海初創公司宇量昇研發 / 由台積電代工: PRODUCT 由 ORG + verb."""
+    for match in BY_MAKER.finditer(v.norm):
+        maker = v.first_after(match.end(), ORG, max_gap=10, gap_ok=re.compile(r"^[^，。；、,;]*$"))
+        if maker is None:
+            continue
+        verb = BY_MAKER_VERB.match(v.norm, maker.end)
+        product = v.subject_before(match.start(), PRODUCT, carry=True)
+        if verb is None or product is None or v.modal_between(product.end, match.start()):
+            continue
+        if verb.group(1) in ("代工", "流片"):
+            if maker.is_a(COMPANY):
+                yield product, "manufacturedBy", maker, "rule:foundry.by", 0.75
+        else:
+            yield maker, "develops", product, "rule:develops.by", 0.75
 
 
 def _develops_appositive(v: SentenceView) -> Iterator[Found]:
