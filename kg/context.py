@@ -31,6 +31,11 @@ CLAUSE_LEAD = re.compile(r"^\s*(?:[“「『\"][^”」』\"]{0,14}[”」』\"]
 CLAUSE_BREAK = re.compile(r"[，,；;：:！!？?。\n]")
 ORG_CLASSES = ("Company", "ResearchInstitution")
 PRODUCT_CLASSES = ("Product",)
+# A sentence that drops its subject (目前已適配通義千問…, 並兼容PyTorch): an adverb, then a verb of the kind the
+# rules read. The adverb stands in for the subject named at the head of the sentence before.
+ZERO_SUBJECT = re.compile(r"\s*((?:目前|如今|当前|现已|此外|同时|随后|此后|另外|并且|并|还|也|已经|已|均|更|可)+)\s*"
+                          r"(?=适配|兼容|支持|推出|发布|采用|面向|应用|覆盖|聚焦|布局|拥有|具备|实现|搭载|配备|集成|基于|主攻|专注|服务于|广泛)")
+PRODUCT_VERB = re.compile(r"适配|兼容|支持|搭载|配备|集成")
 #: How many sentences back an anaphor may reach for its antecedent.
 REACH = 3
 
@@ -106,6 +111,7 @@ class ContextResolver:
             antecedent = self._recent(start, classes, topic_only=True) or self.topic
             if antecedent is not None:
                 found.append(self._stand_in(antecedent, start, end, "context:anaphor"))
+        found += self._zero_subjects()
         for match in PRODUCT_ANAPHOR.finditer(self.norm):
             if not self._free(match.start(), match.end()):
                 continue
@@ -113,6 +119,22 @@ class ContextResolver:
             if antecedent is not None:
                 found.append(self._stand_in(antecedent, match.start(), match.end(), "context:anaphor"))
         return found
+
+    def _zero_subjects(self) -> list[Mention]:
+        out = []
+        for i in range(1, len(self.starts)):
+            match = ZERO_SUBJECT.match(self.norm, self.starts[i])
+            if match is None or not self._free(match.start(1), match.end(1)):
+                continue
+            previous = [m for m in self.mentions if self.starts[i - 1] <= m.start < self.starts[i]
+                        and not m.source.startswith("context:")]
+            if PRODUCT_VERB.match(self.norm, match.end()):   # 適配/兼容 is said of a product: the one just named
+                head = next((m for m in reversed(previous) if _is(m, PRODUCT_CLASSES)), None)
+            else:
+                head = next((m for m in previous if in_topic_position(self.norm, m)), None)
+            if head is not None and (_is(head, ORG_CLASSES) or _is(head, PRODUCT_CLASSES)):
+                out.append(self._stand_in(head, match.start(1), match.end(1), "context:zero-subject"))
+        return out
 
     def _org_spans(self):
         """该公司 anywhere; bare 公司 and 其 only where they open a clause (as the subject)."""

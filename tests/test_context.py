@@ -66,3 +66,10 @@ def test_this_chip_is_the_product_named_before(tools):
 def test_no_antecedent_no_claim(tools):
     text = "公司推出新一代加速卡。"
     assert not any(p == "develops" for _, p, _ in _claims(text, tools))
+
+
+def test_sentence_without_subject_continues_the_previous_one(tools):
+    text = "壁仞科技推出BIRENSUPA軟件平台。目前已適配PyTorch等主流框架。"
+    assert ("BIRENSUPA", "compatibleWith", "PyTorch") in _claims(text, tools)
+    text = "沐曦股份成立於2020年。目前已推出曦雲C500。"
+    assert ("MetaX", "develops", "XiyunC500") in _claims(text, tools)
