@@ -87,6 +87,12 @@ def invests(v: SentenceView) -> Iterator[Found]:
         if investor is None or v.modal_between(investor.end, match.start()):
             continue
         for target in targets:
+            owned = re.match(r"\s*(?:的)?\s*旗下", v.norm[target.end:target.end + 4])
+            if owned:   # 入股百度旗下AI芯片公司: the unit, not its parent, is invested in
+                unit = v.first_after(target.end + owned.end(), ORG, max_gap=10, gap_ok=re.compile(r"^[^，。；、,;]*$"))
+                if unit is None:
+                    continue
+                target = unit
             yield investor, "investsIn", target, "rule:invests", 0.7
 
 
