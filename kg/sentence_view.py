@@ -6,6 +6,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from kg.triggers import trigger
 from kg.model import ANCESTORS, Mention, Sentence
 
 CLAUSE_BREAK = re.compile(r"[，,；;：:！!？?]")
@@ -14,12 +15,11 @@ LIST_GAP = re.compile(r"^\s*[”」』\"]?\s*(?:[（(][^（）()，。]{0,24}[�
                       r"[^，。；、,;（）()]{0,12}$|^\s*[”」』\"]\s*[“「『\"]\s*$")
 ADJACENT = re.compile(r"^\s*(?:[的之「」“”『』]\s*){0,3}$")
 # words that turn an assertion into a plan, wish, rumour or denial
-MODALITY = re.compile(r"想法|设想|目标是|还没|没能|决定|如果|假如|若要|将(?!其|近|会|于)|即将|洽谈|洽购|据传|传言|或将|鼓励|呼吁|应当|应该|应(?!用|对|急|运)|需要|亟需|拟|计划|打算|准备|将要|有望|预计|可能|建议|考虑|寻求|争取|力争|希望|传出|传闻|未能|尚未|没有|未(?!来|知)|否认|放弃|终止|取消|不再|排队|申请|筹备|递表|冲刺|辅导|候场|有意|欲|意向")
-PREPOSITION_BEFORE = re.compile(r"(?:与|和|同|跟|对|向|在|从|比|较|被|给|把|将|为|由|替|联合|携手|根据|据|按照|依据|如同|像|凭借|依靠|借助)\s*$")
-OBJECT_VERB = re.compile(r"采用|收购|并购|推出|发布|使用|基于|面向|支撑|支持|依赖|接近|兼容|适配|出售|采购|集成|搭载|对标|超越|超过|媲美|限制|禁止|投资|联合|与")
+MODALITY = re.compile(trigger("modality"))
+PREPOSITION_BEFORE = re.compile(f"(?:{trigger('preposition')})\\s*$")
+OBJECT_VERB = re.compile(trigger("governing_verb"))
 # a verb whose object the next name is, so that name is not the clause's subject
-OBJECT_RIGHT_BEFORE = re.compile(r"(?:超过|超越|接近|媲美|比肩|对标|相当于|优于|逊于|达到|使用|采用|采购|购买|收购|并购|兼容|适配|替代|取代|"
-                                 r"曾任|任职于|离开|出身|来自)(?:了)?\s*$")
+OBJECT_RIGHT_BEFORE = re.compile(f"(?:{trigger('object_verb')})(?:了)?\\s*$")
 # between an owner and the thing it owns: 艾司摩爾（ASML）的 / 砺算科技自研的
 OWNER_GAP = re.compile(r"^\s*(?:[（(][^（）()，。]{1,16}[）)])?\s*(?:自研|自主研发|研发|设计|推出|打造)?\s*的\s*$")
 ANAPHOR = re.compile(r"\s*(?:该|此|这|这一|该款|此款|这款)\s*(?:产品|芯片|款芯片|处理器|加速卡|显卡|gpu|平台|系统|架构|系列)")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from kg.triggers import trigger
 from kg.sentence_view import ADJACENT, Item, SentenceView
 
 ORG = ("Organization",)
@@ -19,23 +20,23 @@ MAKER = ("Company", "ResearchInstitution")   # who can stand right before a prod
 
 Found = tuple[Item, str, Item, str, float]
 
-DEVELOP_VERB = re.compile(r"推出|发布|研发|研制|开发|设计|打造|量产|自研|发表|上线|推(?=[了新])|造(?=出|了)")
+DEVELOP_VERB = re.compile(trigger("develop"))
 PRODUCT_LEAD = re.compile(r"^[\s「」“”]*(?:了|出)?[\s「」“”]*(?:新一代|下一代|最新|首款|旗舰|自研|全新|新款)?[^，。；、,;]{0,22}?$")
 # what may stand between a maker and its product's name: 英偉達當前主力芯片Blackwell / 英偉達(US.NVDA)的最新架構Blackwell
 MAKER_DESCRIPTOR = re.compile(r"^\s*[）)]?\s*(?:[（(][^（）()，。]{1,16}[）)])?\s*(?:的)?\s*(?:当前|目前|最新|新一代|下一代|上一代|主力|旗舰|首款|"
                               r"第[一二三四五六七八九十\d]代|自研|核心|高端|旗下)*\s*(?:的)?\s*(?:ai|gpu|图形|计算)?\s*"
                               r"(?:芯片|晶片|gpu|架构|产品|显卡|加速卡|处理器|cpu|平台|系列)?\s*[「“『]?\s*$")
-NODE_VERB = re.compile(r"(?:采用|基于|使用|运用|用|导入|在|为|是|进入)(?:了)?$")
-APPLIED = re.compile(r"应用|部署|使用|落地|采用|优势|表现|领先|降低|提升|突出|广泛|服务|占据|占有|渗透|构建|布局|深耕|产品矩阵|产品线|订单|突破")
-COMPARE_VERB = re.compile(r"(?:接近|媲美|比肩|对标|相当于|相当|超越|超过|优于|逊于|较|相比|对比|比)(?:了)?$")
-ACQUIRE_VERB = re.compile(r"收购|并购|买下|购入|吞并|全资收购")
-LIST_VERB = re.compile(r"登陆|登录|挂牌|上市")
-PARTNER_VERB = re.compile(r"合作|联盟|伙伴|协作|共建|联手|结盟")
-JOINT_VERB = re.compile(r"^(?:联合|携手|联手)$")
-INVEST_VERB = re.compile(r"投资|注资|领投|参投|入股|增资|战略投资")
-RESTRICT_VERB = re.compile(r"禁止|限制|管制|封锁|制裁|禁售|断供")
-LOCATED_VERB = re.compile(r"(?:总部)?(?:位于|设在|坐落于|落户|扎根)$")
-COMPAT = re.compile(r"兼容|适配|相容|互认证|互相认证")
+NODE_VERB = re.compile(f"(?:{trigger('node_use')})(?:了)?$")
+APPLIED = re.compile(trigger("applied"))
+COMPARE_VERB = re.compile(f"(?:{trigger('compare')})(?:了)?$")
+ACQUIRE_VERB = re.compile(trigger("acquire"))
+LIST_VERB = re.compile(trigger("list"))
+PARTNER_VERB = re.compile(trigger("partner"))
+JOINT_VERB = re.compile(f"^(?:{trigger('joint')})$")
+INVEST_VERB = re.compile(trigger("invest"))
+RESTRICT_VERB = re.compile(trigger("restrict"))
+LOCATED_VERB = re.compile(f"(?:总部)?(?:{trigger('located')})$")
+COMPAT = re.compile(trigger("compat"))
 FOUNDRY_TAIL = re.compile(r"^\s*(?:代工|生产|制造|流片|工艺|制程)")
 BUYER_CONTEXT = re.compile(r"\s*(?:芯片|晶片|gpu|显卡|加速卡)?\s*(?:的)?(?:订单|采购|订购|采买|购买|囤货|囤积|进口|租用|租赁|需求量|采购量)")
 EXAMPLE_OPEN = re.compile(r"^\s*[（(]\s*(?:如|例如|比如|包括)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from kg.triggers import trigger
 from kg.rules.common import (
     APPLIED,
     DEVELOP_VERB,
@@ -20,8 +21,7 @@ from kg.sentence_view import Item, SentenceView
 
 # what may stand between a market trigger and the market list (面向大規模數據中心, 主要應用於多個行業的…)
 MARKET_LEAD = re.compile(r"^[\s「」“”的]*(?:了|于|於|在|到|至)?[\s「」“”]*(?:大规模|高端|多个|主要|核心|细分|多种|各类|包括|国产|b端|c端|企业级)?[\s「」“”的]*$")
-MARKET_TRIGGER = re.compile(r"面向|针对|应用于|应用在|用于|服务于|瞄准|主攻|专攻|聚焦|切入|进军|定位于|定位为|专为|覆盖|适用于|适合|"
-                            r"旨在为|深耕|布局|发力|涉足|拓展至|落地于|部署于|赋能|从事")
+MARKET_TRIGGER = re.compile(trigger("market"))
 # 為國產遊戲、工業設計等領域提供…: 為 + markets + 領域/行業 + 提供
 FOR_DOMAIN_TAIL = re.compile(r"\s*(?:等)?\s*(?:多个|各)?\s*(?:领域|行业|市场|场景|客户|用户)\s*(?:的)?\s*(?:提供|打造|带来|推出)")
 

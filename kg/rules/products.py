@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from kg.triggers import trigger
 from kg.rules.common import (
     BUYER_CONTEXT,
     COMPANY,
@@ -28,7 +29,7 @@ from kg.sentence_view import ADJACENT, SentenceView
 ARCHITECTURE = ("Architecture",)
 POSSESSED_HEAD = re.compile(r"的\s*(?:高端|旗舰|新款|新一代|首款|自研)?\s*(?:ai|gpu|图形)?\s*(?:芯片|晶片|处理器|加速卡|显卡|gpu|cpu|产品)\s*[「“]?\s*$")
 # X調查的Y / X採購的Y / X拆解的Y: the organisation did something to the product, it did not make it
-NOT_MAKER_VERB = re.compile(r"调查|使用|采用|采购|购买|订购|拆解|测试|评测|部署|租用|囤|进口|出口|销售|代理|分析|报道|统计|披露|限制|禁止|制裁|投资")
+NOT_MAKER_VERB = re.compile(trigger("not_maker"))
 ARCH_MODIFIES = re.compile(r"\s*(?:架构|指令集)?\s*(?:的)?\s*(?:cpu|gpu|芯片|晶片|处理器|服务器|产品|soc)")
 
 
