@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from kg.model import Claim
+from kg.rules.table import confidence
 from kg.sentence_view import SentenceView
 
 _NUM = r"(\d+(?:\.\d+)?)"
@@ -26,8 +27,8 @@ PRODUCT = ("Chip", "System", "Product")
 
 
 def figure_claims(v: SentenceView) -> list[Claim]:
-    return [Claim(subject.mention, prop, value, v.sentence, rule, conf)
-            for subject, prop, value, rule, conf in _figures(v)]
+    return [Claim(subject.mention, prop, value, v.sentence, rule, confidence(rule))
+            for subject, prop, value, rule in figures(v)]
 
 
 def _precision_of(v: SentenceView, match: re.Match, clause_start: int) -> str | None:
@@ -58,13 +59,14 @@ def _tflops_property(fmt: str | None) -> str | None:
     return None
 
 
-def _figures(v: SentenceView) -> Iterator[tuple]:
+def figures(v: SentenceView) -> Iterator[tuple]:
+    """The frame of every figure rule: (subject, datatype property, value, rule id)."""
     respective = list(_respective(v))
     for pos, fmt, value in respective:
         prop = _tflops_property(fmt)
         subject = v.subject_before(pos, ("Chip",), carry=True, loose=True)
         if prop is not None and subject is not None:
-            yield subject, prop, value, "rule:figure.tflops-respective", 0.8
+            yield subject, prop, value, "rule:figure.tflops-respective"
     for match in _TFLOPS.finditer(v.norm):
         start, end = v.clause_span(v.clause_of(match.start()))
         clause = v.norm[start:end]
@@ -75,7 +77,7 @@ def _figures(v: SentenceView) -> Iterator[tuple]:
             continue
         subject = v.subject_before(match.start(), ("Chip",), carry=True, loose=True)
         if subject is not None:
-            yield subject, prop, float(match.group(1)), "rule:figure.tflops", 0.8
+            yield subject, prop, float(match.group(1)), "rule:figure.tflops"
     for pattern, prop, rule in ((_MEMORY, "memoryGB", "rule:figure.memory"),
                                 (_BANDWIDTH, "memoryBandwidthTBps", "rule:figure.bandwidth")):
         for match in pattern.finditer(v.norm):
@@ -86,9 +88,9 @@ def _figures(v: SentenceView) -> Iterator[tuple]:
                 continue
             subject = v.subject_before(match.start(), ("Chip",), carry=True, loose=True)
             if subject is not None:
-                yield subject, prop, float(match.group(1)), rule, 0.75
+                yield subject, prop, float(match.group(1)), rule
     for match in _TRANSISTORS.finditer(v.norm):
         subject = v.subject_before(match.start(), ("Chip",), carry=True, loose=True)
         if subject is not None:
             value = float(match.group(1)) * _MULTIPLIER[match.group(2)]
-            yield subject, "transistorCount", value, "rule:figure.transistors", 0.8
+            yield subject, "transistorCount", value, "rule:figure.transistors"

@@ -1,13 +1,15 @@
 """The claims stage: typed mentions + trigger words + sentence structure → claims.
 
-Every rule (kg/rules/) reads one sentence through its normalised, Simplified view, so triggers are
-written once for all scripts, and yields (subject, predicate, object, rule id, confidence). Rules never
+Every rule frame (kg/rules/) reads one sentence through its normalised, Simplified view, so triggers are
+written once for all scripts (ontology/triggers.tsv), and yields (subject, predicate, object, rule id).
+Rule ids, their confidences and their precedence live in ontology/patterns/rules.tsv. Rules never
 consult what a name *is* beyond its class: the lexicon knows names, the sentence says the facts."""
 from __future__ import annotations
 
 from kg.figures import figure_claims
 from kg.model import Claim, Mention, Sentence
 from kg.rules import RULES
+from kg.rules.table import confidence
 from kg.sentence_view import SentenceView
 
 
@@ -17,7 +19,7 @@ def extract_claims(sentence: Sentence, norm: str, mentions: list[Mention]) -> li
     seen: set[tuple] = set()
     claims: list[Claim] = []
     for rule in RULES:
-        for subject, predicate, obj, rule_id, confidence in rule(view):
+        for subject, predicate, obj, rule_id in rule(view):
             if subject is obj:
                 continue
             key = (subject.index, predicate, obj.index)
@@ -25,6 +27,6 @@ def extract_claims(sentence: Sentence, norm: str, mentions: list[Mention]) -> li
                 continue
             seen.add(key)
             claims.append(Claim(subject.mention, predicate, obj.mention, sentence, rule_id,
-                                round(confidence * min(subject.mention.confidence, obj.mention.confidence), 3)))
+                                round(confidence(rule_id) * min(subject.mention.confidence, obj.mention.confidence), 3)))
     claims += figure_claims(view)
     return claims

@@ -18,7 +18,7 @@ PLACE = ("Place",)
 PRODUCT_OR_ORG = ("Product", "Organization")
 MAKER = ("Company", "ResearchInstitution")   # who can stand right before a product name as its maker
 
-Found = tuple[Item, str, Item, str, float]
+Found = tuple[Item, str, Item, str]   # subject, predicate, object, rule id (rules.tsv gives its confidence)
 
 DEVELOP_VERB = re.compile(trigger("develop"))
 PRODUCT_LEAD = re.compile(r"^[\s「」“”]*(?:了|出)?[\s「」“”]*(?:新一代|下一代|最新|首款|旗舰|自研|全新|新款)?[^，。；、,;]{0,22}?$")

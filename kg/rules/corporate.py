@@ -29,7 +29,7 @@ def acquired(v: SentenceView) -> Iterator[Found]:
             continue
         for target in v.list_from(first, COMPANY):
             if target.mention.key != buyer.mention.key or target.mention.key is None:
-                yield buyer, "acquired", target, "rule:acquired", 0.85
+                yield buyer, "acquired", target, "rule:acquired"
 
 
 def acquired_passive(v: SentenceView) -> Iterator[Found]:
@@ -40,7 +40,7 @@ def acquired_passive(v: SentenceView) -> Iterator[Found]:
             continue
         target = v.subject_before(match.start(), COMPANY, carry=True)
         if target is not None and target.mention.key != buyer.mention.key and not v.modal_between(target.end, match.start()):
-            yield buyer, "acquired", target, "rule:acquired.passive", 0.8
+            yield buyer, "acquired", target, "rule:acquired.passive"
 
 
 def listed(v: SentenceView) -> Iterator[Found]:
@@ -60,7 +60,7 @@ def listed(v: SentenceView) -> Iterator[Found]:
                 re.search(r"拟|计划|申请|排队|筹备|准备|启动", v.norm[match.end():c_end][:6]):
             continue
         for company in v.list_ending_at(subject, COMPANY):
-            yield company, "listedOn", exchange, "rule:listed", 0.85
+            yield company, "listedOn", exchange, "rule:listed"
 
 
 def partners(v: SentenceView) -> Iterator[Found]:
@@ -75,7 +75,7 @@ def partners(v: SentenceView) -> Iterator[Found]:
             continue
         for partner in partners:
             if partner.mention.key != subject.mention.key or partner.mention.key is None:
-                yield subject, "partnerOf", partner, "rule:partner", 0.75
+                yield subject, "partnerOf", partner, "rule:partner"
 
 
 INVESTABLE = ("Organization", "Product", "Technology")   # the range of kg:investsIn
@@ -93,7 +93,7 @@ def invests(v: SentenceView) -> Iterator[Found]:
                 if unit is None:
                     continue
                 target = unit
-            yield investor, "investsIn", target, "rule:invests", 0.7
+            yield investor, "investsIn", target, "rule:invests"
 
 
 def invested_by(v: SentenceView) -> Iterator[Found]:
@@ -106,7 +106,7 @@ def invested_by(v: SentenceView) -> Iterator[Found]:
         target = v.subject_before(match.start(), INVESTABLE, carry=True)
         if target is not None and not v.modal_between(target.end, match.start()):
             for each in v.list_ending_at(investor, ORG):
-                yield each, "investsIn", target, "rule:invests.received", 0.7
+                yield each, "investsIn", target, "rule:invests.received"
 
 
 def investors_listed(v: SentenceView) -> Iterator[Found]:
@@ -117,7 +117,7 @@ def investors_listed(v: SentenceView) -> Iterator[Found]:
             continue
         for investor in investors:
             if investor.mention.key != target.mention.key:
-                yield investor, "investsIn", target, "rule:invests.investors", 0.7
+                yield investor, "investsIn", target, "rule:invests.investors"
 
 
 SUBSIDIARY_OF_AFTER = re.compile(r"\s*(?:的)?\s*(?:全资|控股)?\s*(?:子公司|孙公司|控股子公司|全资子公司|旗下公司|分公司|芯片子公司|芯片部门|芯片公司|半导体公司|部门)")
@@ -136,7 +136,7 @@ def subsidiary(v: SentenceView) -> Iterator[Found]:
             gap_start = it.start - (len(lead) - found.start())
             if parent.is_a(ORG) and parent.end <= gap_start and len(v.norm[parent.end:gap_start].strip()) <= 1 \
                     and parent.mention.key != it.mention.key:
-                yield it, "subsidiaryOf", parent, "rule:subsidiary.owned", 0.8
+                yield it, "subsidiaryOf", parent, "rule:subsidiary.owned"
     # 兆芯負責圖形業務的子公司格蘭菲 / 阿里全資芯片業務主體平頭哥: parent, a short descriptor, the unit's name
     for match in re.finditer(r"(?:子公司|全资子公司|控股子公司|业务主体|旗下公司|旗下企业)\s*", v.norm):
         unit = v.first_after(match.end(), ORG, max_gap=1)
@@ -146,7 +146,7 @@ def subsidiary(v: SentenceView) -> Iterator[Found]:
         parents = [p for p in v.items_in(c_start, match.start(), ORG) if p.mention.key != unit.mention.key]
         if parents and len(v.norm[parents[-1].end:match.start()]) <= 12 and \
                 not re.search(r"[与和、]", v.norm[parents[-1].end:match.start()]):
-            yield unit, "subsidiaryOf", parents[-1], "rule:subsidiary.unit", 0.75
+            yield unit, "subsidiaryOf", parents[-1], "rule:subsidiary.unit"
     for it in v.items:
         if not it.is_a(ORG):
             continue
@@ -160,7 +160,7 @@ def subsidiary(v: SentenceView) -> Iterator[Found]:
             continue
         if SUBSIDIARY_OF_AFTER.match(v.norm, parent.end) or re.match(r"^\s*(?:的)?\s*旗下", v.norm[parent.end:parent.end + 4]):
             if not v.modal_between(it.end, parent.start):
-                yield it, "subsidiaryOf", parent, "rule:subsidiary.gloss", 0.8
+                yield it, "subsidiaryOf", parent, "rule:subsidiary.gloss"
 
 
 SHAREHOLDER_IS = re.compile(r"(控股股东|第一大股东|大股东|股东|实际控制人|母公司)\s*(?:为|是|包括|系|有)\s*")
@@ -187,9 +187,9 @@ def shareholders(v: SentenceView) -> Iterator[Found]:
             continue
         for holder in v.list_from(first, ORG):
             if holder.mention.key != owned.mention.key:
-                yield holder, "investsIn", owned, "rule:invests.shareholder", 0.75
+                yield holder, "investsIn", owned, "rule:invests.shareholder"
                 if match.group(1) in CONTROLLING:
-                    yield owned, "subsidiaryOf", holder, "rule:subsidiary.controlling-holder", 0.75
+                    yield owned, "subsidiaryOf", holder, "rule:subsidiary.controlling-holder"
     for match in HOLDS.finditer(v.norm):
         holder = v.subject_before(match.start(), ORG, carry=False)
         if holder is None:
@@ -203,6 +203,6 @@ def shareholders(v: SentenceView) -> Iterator[Found]:
             owned = topic if topic is not None and topic is not holder and topic.is_a(ORG) else None
         if owned is None or owned.mention.key == holder.mention.key or v.modal_between(holder.end, match.start()):
             continue
-        yield holder, "investsIn", owned, "rule:invests.holds", 0.75
+        yield holder, "investsIn", owned, "rule:invests.holds"
         if float(share.group(1)) > 50 or re.match(r"\s*(?:，|,)?\s*(?:为|是|系)\s*(?:其)?控股股东", v.norm[share.end():share.end() + 10]):
-            yield owned, "subsidiaryOf", holder, "rule:subsidiary.majority", 0.7
+            yield owned, "subsidiaryOf", holder, "rule:subsidiary.majority"

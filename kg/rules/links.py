@@ -39,7 +39,7 @@ def compatible(v: SentenceView) -> Iterator[Found]:
             continue
         for obj in objects:
             if obj is not subject:
-                yield subject, "compatibleWith", obj, "rule:compatible", 0.8
+                yield subject, "compatibleWith", obj, "rule:compatible"
 
 
 COMPARE_VERB_ANYWHERE = re.compile(r"接近|媲美|比肩|对标|相当于|超越|超过|优于|是(?=[^，。；]{0,16}的\s*\d+(?:\.\d+)?\s*倍)")
@@ -70,11 +70,11 @@ def comparable(v: SentenceView) -> Iterator[Found]:
             head = v.first_after(it.end + possessive.end(), PRODUCT, max_gap=0)
             if head is not None:
                 for product in v.list_from(head, PRODUCT):
-                    yield product, "comparableTo", it, "rule:comparable.benchmark", 0.75
+                    yield product, "comparableTo", it, "rule:comparable.benchmark"
             continue
         subject = _glossed(v, trigger_start) or v.subject_before(trigger_start, PRODUCT, carry=True, loose=True)
         if subject is not None and subject is not it:
-            yield subject, "comparableTo", it, "rule:comparable", 0.7
+            yield subject, "comparableTo", it, "rule:comparable"
     # 媲美輝達（Nvidia）的H100 / 是英偉達H20的2.3倍: the maker and a descriptor may stand before the benchmark
     for match in COMPARE_VERB_ANYWHERE.finditer(v.norm):
         first = v.first_after(match.end(), ORG, max_gap=2)
@@ -87,12 +87,7 @@ def comparable(v: SentenceView) -> Iterator[Found]:
             continue
         subject = _glossed(v, match.start()) or v.subject_before(match.start(), PRODUCT, carry=True, loose=True)
         if subject is not None and subject is not benchmark:
-            yield subject, "comparableTo", benchmark, "rule:comparable.maker", 0.7
-    # DCU（對標英偉達A100性能70%）: a gloss in brackets compares the name right before it
-    for it, trigger_start in v.preceded_by(PRODUCT, COMPARE_VERB, window=8):
-        subject = _glossed(v, trigger_start)
-        if subject is not None and subject is not it:
-            yield subject, "comparableTo", it, "rule:comparable.gloss", 0.7
+            yield subject, "comparableTo", benchmark, "rule:comparable.maker"
     # 單精度浮點性能已達到GTX750Ti水平: 達到 X 的水平
     for match in re.finditer(r"(?:达到|达至|接近|相当于|媲美|比肩)(?:了)?\s*", v.norm):
         benchmark = product_after(v, match.end())
@@ -100,7 +95,7 @@ def comparable(v: SentenceView) -> Iterator[Found]:
             continue
         subject = _like_subject(v, match.start(), benchmark)
         if subject is not None and subject is not benchmark:
-            yield subject, "comparableTo", benchmark, "rule:comparable.level", 0.7
+            yield subject, "comparableTo", benchmark, "rule:comparable.level"
     # 與英偉達GeForce GTX 1050相近 / 與H100相當: 與 X + a verb of likeness
     for match in re.finditer(r"(?:与|和|跟|同)([^，。；]{1,24}?)(?:相近|接近|相当|差不多|持平|类似|相仿|比肩|媲美|不相上下|看齐)", v.norm):
         inside = v.items_in(match.start(1), match.end(1), PRODUCT)
@@ -108,7 +103,7 @@ def comparable(v: SentenceView) -> Iterator[Found]:
             continue
         subject = _like_subject(v, match.start(), inside[-1])
         if subject is not None and subject is not inside[-1]:
-            yield subject, "comparableTo", inside[-1], "rule:comparable.like", 0.7
+            yield subject, "comparableTo", inside[-1], "rule:comparable.like"
     # 與英偉達H100相比仍有差距: the benchmark sits between 與 and 相比
     for match in re.finditer(r"(?:与|和|跟|同)([^，。；]{1,24}?)(?:相比|相较|比较|对比)", v.norm):
         inside = v.items_in(match.start(1), match.end(1), PRODUCT)
@@ -116,4 +111,4 @@ def comparable(v: SentenceView) -> Iterator[Found]:
             continue
         subject = v.subject_before(match.start(), PRODUCT, carry=True, loose=True)
         if subject is not None and subject is not inside[-1]:
-            yield subject, "comparableTo", inside[-1], "rule:comparable.with", 0.7
+            yield subject, "comparableTo", inside[-1], "rule:comparable.with"

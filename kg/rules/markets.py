@@ -38,7 +38,7 @@ def markets(v: SentenceView) -> Iterator[Found]:
             gap = v.gap(market, product)
             # 消費級顯卡7G106, 雲端推理芯片X; not the bare AI芯片X (every accelerator is one)
             if product.is_a(PRODUCT) and MARKET_HEAD.match(gap) and (re.match(r"\s*(?:级|端)", gap) or len(market.mention.text.strip()) >= 3):
-                yield product, "targetsMarket", market, "rule:market.qualifies", 0.7
+                yield product, "targetsMarket", market, "rule:market.qualifies"
     for match in re.finditer(r"为", v.norm):
         first = v.first_after(match.end(), MARKET, max_gap=3, gap_ok=MARKET_LEAD)
         if first is None:
@@ -49,7 +49,7 @@ def markets(v: SentenceView) -> Iterator[Found]:
         subject = v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
         if subject is not None and not v.modal_between(subject.end, match.start()):
             for market in listed:
-                yield subject, "targetsMarket", market, "rule:market.for-domain", 0.7
+                yield subject, "targetsMarket", market, "rule:market.for-domain"
     for match in _market_triggers(v):
         first = v.first_after(match.end(), MARKET, max_gap=6, gap_ok=MARKET_LEAD)
         if first is None:
@@ -65,7 +65,7 @@ def markets(v: SentenceView) -> Iterator[Found]:
             subject = _launched_product(v, match.start()) or v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
         if subject is not None:
             for market in markets:
-                yield subject, "targetsMarket", market, "rule:market.trigger", 0.75
+                yield subject, "targetsMarket", market, "rule:market.trigger"
     # 已在推理側得到應用 / 在AI推理場景性價比優勢顯著 / 景嘉微的圖形處理芯片在信創桌面電腦中也有一定應用
     for match, markets in v.lists_after(r"在", MARKET, max_gap=2):
         c_start, c_end = v.clause_span(v.clause_of(match.start()))
@@ -76,14 +76,14 @@ def markets(v: SentenceView) -> Iterator[Found]:
         subject = v.subject_before(match.start(), PRODUCT_OR_ORG, carry=opens_clause, loose=opens_clause)
         if subject is not None:
             for market in markets:
-                yield subject, "targetsMarket", market, "rule:market.in", 0.7
+                yield subject, "targetsMarket", market, "rule:market.in"
     # 景嘉微（軍工）、壁切科技（AI）: a name glossed by its market in brackets
     for it in v.items:
         if it.is_a(MARKET) and re.match(r"^\s*[（(]\s*$", v.norm[it.start - 1:it.start]) and it.index:
             owner = v.items[it.index - 1]
             if owner.is_a(PRODUCT_OR_ORG) and v.norm[owner.end:it.start].strip() in ("（", "("):
                 if re.match(r"^\s*(?:领域|市场)?\s*[）)]", v.norm[it.end:it.end + 4]):
-                    yield owner, "targetsMarket", it, "rule:market.gloss", 0.7
+                    yield owner, "targetsMarket", it, "rule:market.gloss"
     # 滿足了黨政、金融及安防等信創產業鏈…需求
     for match in re.finditer(r"满足(?:了)?", v.norm):
         first = v.first_after(match.end(), MARKET, max_gap=2)
@@ -93,7 +93,7 @@ def markets(v: SentenceView) -> Iterator[Found]:
         if subject is not None:
             _, c_end = v.clause_span(v.clause_of(match.start()))
             for market in v.items_in(match.end(), c_end, MARKET):
-                yield subject, "targetsMarket", market, "rule:market.meets-demand", 0.65
+                yield subject, "targetsMarket", market, "rule:market.meets-demand"
 
 
 def _launched_product(v: SentenceView, pos: int) -> Item | None:
@@ -135,25 +135,25 @@ def technologies(v: SentenceView) -> Iterator[Found]:
         if use is not None and modifier is not None:
             product = v.first_after(modifier.end(), PRODUCT, max_gap=12, gap_ok=re.compile(r"^[^，。；、,;]*$"))
             if product is not None:
-                yield product, "usesTechnology", it, "rule:tech.modifier", 0.75
+                yield product, "usesTechnology", it, "rule:tech.modifier"
                 continue
         prev = v.items[it.index - 1] if it.index else None
         if use is not None and not (prev is not None and prev.end > head - (len(lead) - use.start())):
             subject = v.subject_before(head - (len(lead) - use.start()), PRODUCT_OR_ORG, carry=True)
             if subject is not None and not v.modal_between(subject.end, it.start):
                 for tech in v.list_from(it, TECH):
-                    yield subject, "usesTechnology", tech, "rule:tech.uses", 0.8
+                    yield subject, "usesTechnology", tech, "rule:tech.uses"
                 continue
         # 英偉達CoWoS技術
         if prev is not None and prev.is_a(ORG) and re.match(r"^\s*(?:的)?\s*$", v.gap(prev, it)):
-            yield prev, "usesTechnology", it, "rule:tech.adjacent", 0.7
+            yield prev, "usesTechnology", it, "rule:tech.adjacent"
         # CoWoS技術實現8顆H100芯片的3D堆疊
         after = re.match(r"^\s*(?:技术|工艺|方案|架构)?\s*(?:实现|用于|应用于|助力|赋能)(?:了)?", v.norm[it.end:it.end + 10])
         if after:
             _, c_end = v.clause_span(v.clause_of(it.start))
             target = next(iter(v.items_in(it.end + after.end(), c_end, PRODUCT)), None)
             if target is not None:
-                yield target, "usesTechnology", it, "rule:tech.applied-to", 0.7
+                yield target, "usesTechnology", it, "rule:tech.applied-to"
     # 其Transformer引擎 / 其首創的異構GPU協同訓練方案（HGCT）
     for match in re.finditer(r"其", v.norm):
         target = its_head(v, match.end(), TECH)
@@ -161,7 +161,7 @@ def technologies(v: SentenceView) -> Iterator[Found]:
             continue
         owner = v.sentence_topic(match.start())
         if owner is not None and owner.is_a(PRODUCT_OR_ORG):
-            yield owner, "usesTechnology", target, "rule:tech.its", 0.7
+            yield owner, "usesTechnology", target, "rule:tech.its"
     # DeepSeek等中國企業在MoE架構、混合精度訓練等領域的工程創新
     for match, techs in v.lists_after(r"在", TECH, max_gap=1):
         if not re.match(r"^\s*(?:等)?\s*(?:领域|方面|技术)\s*(?:的)?\s*(?:工程)?(?:创新|突破|布局|积累|投入|探索|领先|优势)",
@@ -170,4 +170,4 @@ def technologies(v: SentenceView) -> Iterator[Found]:
         subject = v.subject_before(match.start(), ORG, carry=True)
         if subject is not None:
             for tech in techs:
-                yield subject, "usesTechnology", tech, "rule:tech.field", 0.65
+                yield subject, "usesTechnology", tech, "rule:tech.field"

@@ -23,13 +23,13 @@ def restricts(v: SentenceView) -> Iterator[Found]:
         if passive and policies[-1].end >= match.start() - 3:  # H100等先進產品受出口管制限制
             subject = v.subject_before(policies[-1].start, targets, carry=False)
             if subject is not None:
-                yield policies[-1], "restricts", subject, "rule:restricts.passive", 0.75
+                yield policies[-1], "restricts", subject, "rule:restricts.passive"
             continue
         if not policies or v.modal_between(policies[-1].start, match.start()):
             continue
         _, c_end = v.clause_span(v.clause_of(match.start()))
         for target in v.items_in(match.end(), c_end, targets):
-            yield policies[-1], "restricts", target, "rule:restricts", 0.7
+            yield policies[-1], "restricts", target, "rule:restricts"
 
 
 def located(v: SentenceView) -> Iterator[Found]:
@@ -38,7 +38,7 @@ def located(v: SentenceView) -> Iterator[Found]:
         if subject is None:  # 總部位於上海的沐曦
             subject = v.first_after(it.end + 1, ORG, max_gap=1) if v.norm[it.end:it.end + 1] == "的" else None
         if subject is not None:
-            yield subject, "locatedIn", it, "rule:located", 0.8
+            yield subject, "locatedIn", it, "rule:located"
 
 
 # 荷蘭艾司摩爾 / 中國最大的晶圓代工廠中芯國際 / 大陸的中芯國際 / 南韓公司SK海力士: a place that qualifies an organisation
@@ -59,4 +59,4 @@ def nationality(v: SentenceView) -> Iterator[Found]:
         if v.norm[place.start - 1:place.start] in ("「", "“", "『") and v.norm[org.end:org.end + 1] in ("」", "”", "』"):
             continue   # 被冠以「中國Nvidia」的稱號: an epithet, not where Nvidia is
         for each in v.list_from(org, ORG):   # 大陸的中芯國際、華虹半導體: the list shares the place
-            yield each, "locatedIn", place, "rule:located.nationality", 0.75
+            yield each, "locatedIn", place, "rule:located.nationality"

@@ -46,12 +46,12 @@ def develops(v: SentenceView) -> Iterator[Found]:
         if prev is not None and prev.is_a(MAKER):
             gap = v.gap(prev, it)
             if ADJACENT.match(gap) or MAKER_DESCRIPTOR.match(gap):
-                yield prev, "develops", it, "rule:develops.adjacent", 0.85
+                yield prev, "develops", it, "rule:develops.adjacent"
                 continue
         if prev is not None and prev.is_a(NODE) and it.index >= 2:
             org = v.items[it.index - 2]
             if org.is_a(MAKER) and ADJACENT.match(v.gap(org, prev)) and ADJACENT.match(v.gap(prev, it)):
-                yield org, "develops", it, "rule:develops.adjacent", 0.8
+                yield org, "develops", it, "rule:develops.adjacent-node"
                 continue
         # 摩爾線程面向機器人和邊緣計算市場的E300 / 平頭哥開發的AI晶片PPU: ORG + modifier without other names
         # + 的 (+ a head noun) + PRODUCT
@@ -66,7 +66,7 @@ def develops(v: SentenceView) -> Iterator[Found]:
                 modifier = v.gap(org, it)
                 if not between and 2 < len(modifier) <= 18 and not re.search(r"[，。；、]", modifier) \
                         and not re.match(r"与|和|向|对|为|被|从", modifier) and not NOT_MAKER_VERB.search(modifier):
-                    yield org, "develops", it, "rule:develops.possessive", 0.75
+                    yield org, "develops", it, "rule:develops.possessive"
     yield from _develops_by_verb(v)
     yield from _develops_appositive(v)
     yield from _develops_product_list(v)
@@ -87,7 +87,7 @@ def _develops_by_verb(v: SentenceView) -> Iterator[Found]:
         if org is None or v.modal_between(org.end, match.start()):
             continue
         for product in v.list_from(obj, PRODUCT):
-            yield org, "develops", product, "rule:develops.verb", 0.8
+            yield org, "develops", product, "rule:develops.verb"
 
 
 PRODUCTS_ARE = re.compile(r"(?:的)?\s*(?:主要|核心|主力|旗舰)?\s*(?:产品|产品线|产品矩阵)\s*(?:包括|包含|有|为|是|涵盖)\s*")
@@ -102,7 +102,7 @@ def _develops_product_list(v: SentenceView) -> Iterator[Found]:
         org = v.subject_before(match.start() + 1, ORG, carry=True)
         if org is not None and not v.modal_between(org.end, match.start()):
             for product in v.list_from(first, PRODUCT):
-                yield org, "develops", product, "rule:develops.product-list", 0.75
+                yield org, "develops", product, "rule:develops.product-list"
 
 
 BY_MAKER = re.compile(r"由\s*")
@@ -121,9 +121,9 @@ def _developed_by(v: SentenceView) -> Iterator[Found]:
             continue
         if verb.group(1) in ("代工", "流片"):
             if maker.is_a(COMPANY):
-                yield product, "manufacturedBy", maker, "rule:foundry.by", 0.75
+                yield product, "manufacturedBy", maker, "rule:foundry.by"
         else:
-            yield maker, "develops", product, "rule:develops.by", 0.75
+            yield maker, "develops", product, "rule:develops.by"
 
 
 def _develops_appositive(v: SentenceView) -> Iterator[Found]:
@@ -137,7 +137,7 @@ def _develops_appositive(v: SentenceView) -> Iterator[Found]:
             continue
         inside = v.items_in(it.end, it.end + paren.end(), ORG)
         if inside and not v.modal_between(inside[0].end, it.end + paren.end()):
-            yield inside[0], "develops", it, "rule:develops.appositive", 0.8
+            yield inside[0], "develops", it, "rule:develops.appositive"
 
 
 def _develops_its(v: SentenceView) -> Iterator[Found]:
@@ -149,7 +149,7 @@ def _develops_its(v: SentenceView) -> Iterator[Found]:
         target = its_head(v, match.end(), PRODUCT)
         if target is not None:
             for product in v.list_from(target, PRODUCT):
-                yield owner, "develops", product, "rule:develops.its", 0.7
+                yield owner, "develops", product, "rule:develops.its"
 
 
 def process_nodes(v: SentenceView) -> Iterator[Found]:
@@ -160,14 +160,14 @@ def process_nodes(v: SentenceView) -> Iterator[Found]:
         nxt = v.items[it.index + 1] if it.index + 1 < len(v.items) else None
         # 長鑫存儲19納米GDDR6顯存
         if nxt is not None and nxt.is_a(PRODUCT) and ADJACENT.match(v.gap(it, nxt)):
-            yield nxt, "usesProcessNode", it, "rule:node.prefix", 0.8
+            yield nxt, "usesProcessNode", it, "rule:node.prefix"
             continue
         # 進入3納米（如英偉達下一代B100）
         if EXAMPLE_OPEN.match(v.norm[it.end:it.end + 8]):
             close = v.norm.find("）", it.end)
             close = close if close >= 0 else v.norm.find(")", it.end)
             for product in v.items_in(it.end, close if close > 0 else it.end + 30, PRODUCT):
-                yield product, "usesProcessNode", it, "rule:node.example", 0.7
+                yield product, "usesProcessNode", it, "rule:node.example"
             continue
         # MXN100採用7納米製程 / 邃思2.0採用GlobalFoundries12納米工藝 / 在14納米工藝下
         trigger_end = prev.start if (prev is not None and prev.is_a(COMPANY) and ADJACENT.match(v.gap(prev, it))) else it.start
@@ -181,7 +181,7 @@ def process_nodes(v: SentenceView) -> Iterator[Found]:
         if subject is None:
             continue
         for node in v.list_from(it, NODE):
-            yield subject, "usesProcessNode", node, "rule:node.uses", 0.85 if node is it else 0.6
+            yield subject, "usesProcessNode", node, "rule:node.uses" if node is it else "rule:node.uses-list"
     yield from _foundry_supports(v)
 
 
@@ -201,8 +201,8 @@ def _foundry_supports(v: SentenceView) -> Iterator[Found]:
                 or not ADJACENT.match(v.gap(head[0], head[1])):
             continue
         for product in products[:1]:
-            yield product, "usesProcessNode", head[1], "rule:node.foundry-supports", 0.7
-            yield product, "manufacturedBy", head[0], "rule:foundry.supports", 0.7
+            yield product, "usesProcessNode", head[1], "rule:node.foundry-supports"
+            yield product, "manufacturedBy", head[0], "rule:foundry.supports"
 
 
 def manufactured(v: SentenceView) -> Iterator[Found]:
@@ -222,13 +222,13 @@ def manufactured(v: SentenceView) -> Iterator[Found]:
         if re.search(r"(?:采用|使用|基于|由|交由|委托|依赖|依靠)(?:了)?\s*$", lead):
             subject = v.subject_before(it.start - 1, PRODUCT, carry=True)
             if subject is not None:
-                yield subject, "manufacturedBy", it, "rule:foundry.uses", 0.8
+                yield subject, "manufacturedBy", it, "rule:foundry.uses"
             # （例如英偉達H100、AMD MI300）的生產高度依賴台積電
             if re.search(r"的(?:生产|制造|代工|流片)(?:高度|主要|完全|均|都)?(?:依赖|依靠|交由|由)\s*$", v.norm[max(0, it.start - 14):it.start]):
                 c_start, _ = v.clause_span(v.clause_of(it.start))
                 for product in v.items_in(c_start, it.start, PRODUCT):
                     if product is not subject:
-                        yield product, "manufacturedBy", it, "rule:foundry.production-depends", 0.75
+                        yield product, "manufacturedBy", it, "rule:foundry.production-depends"
 
 
 def foundry_process_used_for(v: SentenceView) -> Iterator[Found]:
@@ -246,9 +246,9 @@ def foundry_process_used_for(v: SentenceView) -> Iterator[Found]:
             continue
         product = product_after(v, use.end())
         if product is not None:
-            yield product, "manufacturedBy", it, "rule:foundry.process-used-for", 0.75
+            yield product, "manufacturedBy", it, "rule:foundry.process-used-for"
             for node in v.items_in(it.end, it.end + process.end(), NODE):
-                yield product, "usesProcessNode", node, "rule:node.foundry-process", 0.7
+                yield product, "usesProcessNode", node, "rule:node.foundry-process"
 
 
 BASED_ON = re.compile(r"(?:基于|采用|搭载|使用|沿用|依托)(?:了)?(?:全新|新一代|第[一二三四五六七八九十\d]代|自研|自主研发的?)?\s*[“「『\"]?\s*$")
@@ -264,7 +264,7 @@ def based_on(v: SentenceView) -> Iterator[Found]:
             _, c_end = v.clause_span(v.clause_of(arch.start))
             for product in v.items_in(arch.end + launch.end(), c_end, PRODUCT):
                 if not product.is_a(ARCHITECTURE):
-                    yield product, "basedOn", arch, "rule:based-on.launch", 0.75
+                    yield product, "basedOn", arch, "rule:based-on.launch"
             continue
         if tail:  # 基於X架構的Y (and the list after it)
             _, c_end = v.clause_span(v.clause_of(arch.start))
@@ -272,8 +272,8 @@ def based_on(v: SentenceView) -> Iterator[Found]:
             if products and len(v.norm[arch.end + tail.end():products[0].start]) <= 14:
                 for product in v.list_from(products[0], PRODUCT):
                     if not product.is_a(ARCHITECTURE):
-                        yield product, "basedOn", arch, "rule:based-on.modifier", 0.8
+                        yield product, "basedOn", arch, "rule:based-on.modifier"
                 continue
         subject = v.subject_before(trigger_start, PRODUCT, carry=True)
         if subject is not None and not subject.is_a(ARCHITECTURE) and not v.modal_between(subject.end, trigger_start):
-            yield subject, "basedOn", arch, "rule:based-on.verb", 0.75
+            yield subject, "basedOn", arch, "rule:based-on.verb"
