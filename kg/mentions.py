@@ -31,16 +31,17 @@ _HEAD_CLASS = (
     ("System", r"服务器|超节点|集群|一体机|超级计算机|工作站"),
 )
 _QUOTED = r"[“「『\"]([^”」』\"，。；、\s]{1,12})[”」』\"]"
-_QUOTED_AFTER_HEAD = [(cls, re.compile(rf"(?:{head})\s*(?:为|是|名为|命名为|代号)?\s*((?:{_QUOTED}\s*(?:、|和|与|及)?\s*)+)"))
-                      for cls, head in _HEAD_CLASS]
-_QUOTED_BEFORE_HEAD = [(cls, re.compile(rf"{_QUOTED}\s*(?:系列|全功能|通用|图形|ai|智能)?\s*(?:{head})"))
-                       for cls, head in _HEAD_CLASS]
-_CODE_BEFORE_HEAD = [(cls, re.compile(rf"(?<![a-z0-9])([a-z][a-z0-9]{{0,9}}(?:[ \-][a-z0-9]{{1,6}})?)\s*(?:{head})"))
-                     for cls, head in _HEAD_CLASS if cls in ("Architecture", "Chip")]
+_HEAD_OF = {head: cls for cls, heads in _HEAD_CLASS for head in heads.split("|")}
+_HEAD = re.compile("|".join(sorted(_HEAD_OF, key=len, reverse=True)))
+_QUOTED_AFTER_HEAD = re.compile(rf"\s*(?:为|是|名为|命名为|代号)?\s*((?:{_QUOTED}\s*(?:、|和|与|及)?\s*)+)")
+# the patterns below are read on a short window that ends right before a head noun
+_QUOTED_BEFORE_HEAD = re.compile(rf"{_QUOTED}\s*(?:系列|全功能|通用|图形|ai|智能)?\s*$")
+_CODE_BEFORE_HEAD = re.compile(r"(?<![a-z0-9])([a-z][a-z0-9]{0,9}(?:[ \-][a-z0-9]{1,6})?)\s*$")
 # 華山、廬山、長江三款芯片 / 蘇堤、春曉、曲院、平湖四代架構: a list of short names counted by a head noun
-_COUNTED_LIST = [(cls, re.compile(rf"((?:[\u4e00-\u9fff]{{2,4}}|[a-z][a-z0-9\-]{{1,10}})(?:\s*[、,，和及与]\s*(?:[\u4e00-\u9fff]{{2,4}}|[a-z][a-z0-9\-]{{1,10}}))+)"
-                                rf"\s*(?:等)?\s*(?:[两二三四五六七八九十\d]+)\s*(?:款|代|颗|种|个)\s*(?:全新|新|gpu|ai|图形)?\s*(?:{head})"))
-                 for cls, head in _HEAD_CLASS if cls in ("Architecture", "Chip")]
+_NAME_OR_CODE = r"(?:[\u4e00-\u9fff]{2,4}|[a-z][a-z0-9\-]{1,10})"
+_COUNTED_LIST = re.compile(rf"({_NAME_OR_CODE}(?:\s*[、,，和及与]\s*{_NAME_OR_CODE})+)\s*(?:等)?\s*(?:[两二三四五六七八九十\d]+)\s*"
+                           r"(?:款|代|颗|种|个)\s*(?:全新|新|gpu|ai|图形)?\s*$")
+_NAMES_OF_CODES = ("Architecture", "Chip")   # classes whose names may be bare codes or counted lists
 _GENERIC_NOUN = re.compile(r"(?:器|卡|片|品|台|构|统|组|块|案|列|机|端|型|业|司|商)$")
 _COUNTED_ITEM = re.compile(r"[\u4e00-\u9fff]{2,4}|[a-z][a-z0-9\-]{1,10}")
 _NOT_A_NAME = re.compile(r"^(?:ai|gpu|cpu|npu|dpu|soc|gpgpu|asic|fpga|arm|x86|risc|ip|it|pc|ddr|hbm|新|全新|自研|国产|该|此|这|首款|新一代|下一代)$")
@@ -200,18 +201,23 @@ class MentionFinder:
 
     def _headed_names(self, text: str, norm: str, taken: "_Occupied") -> list[Mention]:
         """Names the lexicon lacks, typed by the head noun next to them: quoted names after or before a
-        head (架構「蘇堤」「春曉」, 「華山」芯片) and Latin codes before one (BR166芯片, TrueGPU架構)."""
+        head (架構「蘇堤」「春曉」, 「華山」芯片), Latin codes before one (BR166芯片, TrueGPU架構) and lists
+        counted by one (華山、廬山、長江三款芯片). Each head noun is found once; the rest is read near it."""
         spans: list[tuple[int, int, str]] = []
-        for cls, pattern in _QUOTED_AFTER_HEAD:
-            for match in pattern.finditer(norm):
-                for name in re.finditer(_QUOTED, norm[match.start(1):match.end(1)]):
-                    spans.append((match.start(1) + name.start(1), match.start(1) + name.end(1), cls))
-        for cls, pattern in _QUOTED_BEFORE_HEAD + _CODE_BEFORE_HEAD:
-            for match in pattern.finditer(norm):
-                spans.append((match.start(1), match.end(1), cls))
-        for cls, pattern in _COUNTED_LIST:
-            for match in pattern.finditer(norm):
-                items = [m.span() for m in _COUNTED_ITEM.finditer(norm, match.start(1), match.end(1))]
+        for head in _HEAD.finditer(norm):
+            cls, at = _HEAD_OF[head.group()], head.start()
+            after = _QUOTED_AFTER_HEAD.match(norm, head.end())
+            if after is not None:
+                for name in re.finditer(_QUOTED, norm[after.start(1):after.end(1)]):
+                    spans.append((after.start(1) + name.start(1), after.start(1) + name.end(1), cls))
+            window = max(0, at - 24)
+            for pattern in (_QUOTED_BEFORE_HEAD, _CODE_BEFORE_HEAD) if cls in _NAMES_OF_CODES else (_QUOTED_BEFORE_HEAD,):
+                before = pattern.search(norm, window, at)
+                if before is not None:
+                    spans.append((before.start(1), before.end(1), cls))
+            counted = _COUNTED_LIST.search(norm, max(0, at - 60), at) if cls in _NAMES_OF_CODES else None
+            if counted is not None:
+                items = [m.span() for m in _COUNTED_ITEM.finditer(norm, counted.start(1), counted.end(1))]
                 if any(_GENERIC_NOUN.search(norm[s:e]) for s, e in items):
                     continue   # 處理器、顯卡兩款芯片: kinds of product, not names
                 # the regex cannot tell where the first name starts (推出蘇堤): as long as the others at most
