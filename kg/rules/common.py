@@ -18,6 +18,9 @@ PLACE = ("Place",)
 PRODUCT_OR_ORG = ("Product", "Organization")
 MAKER = ("Company", "ResearchInstitution")   # who can stand right before a product name as its maker
 
+# a gap that stays inside one clause: no comma, full stop, semicolon or enumeration comma
+SAME_CLAUSE_GAP = re.compile(r"^[^，。；、,;]*$")
+
 Found = tuple[Item, str, Item, str]   # subject, predicate, object, rule id (rules.tsv gives its confidence)
 
 DEVELOP_VERB = re.compile(trigger("develop"))

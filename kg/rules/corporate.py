@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 
 from kg.rules.common import (
+    SAME_CLAUSE_GAP,
     ACQUIRE_VERB,
     COMPANY,
     EXCHANGE,
@@ -89,7 +90,7 @@ def invests(v: SentenceView) -> Iterator[Found]:
         for target in targets:
             owned = re.match(r"\s*(?:的)?\s*旗下", v.norm[target.end:target.end + 4])
             if owned:   # 入股百度旗下AI芯片公司: the unit, not its parent, is invested in
-                unit = v.first_after(target.end + owned.end(), ORG, max_gap=10, gap_ok=re.compile(r"^[^，。；、,;]*$"))
+                unit = v.first_after(target.end + owned.end(), ORG, max_gap=10, gap_ok=SAME_CLAUSE_GAP)
                 if unit is None:
                     continue
                 target = unit

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from kg.triggers import trigger
 from kg.rules.common import (
+    SAME_CLAUSE_GAP,
     APPLIED,
     DEVELOP_VERB,
     Found,
@@ -133,7 +134,7 @@ def technologies(v: SentenceView) -> Iterator[Found]:
         use = TECH_VERB.search(lead)
         modifier = TECH_MODIFIES.match(v.norm, it.end)
         if use is not None and modifier is not None:
-            product = v.first_after(modifier.end(), PRODUCT, max_gap=12, gap_ok=re.compile(r"^[^，。；、,;]*$"))
+            product = v.first_after(modifier.end(), PRODUCT, max_gap=12, gap_ok=SAME_CLAUSE_GAP)
             if product is not None:
                 yield product, "usesTechnology", it, "rule:tech.modifier"
                 continue

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from kg.triggers import trigger
 from kg.rules.common import (
+    SAME_CLAUSE_GAP,
     BUYER_CONTEXT,
     COMPANY,
     DEVELOP_VERB,
@@ -112,7 +113,7 @@ BY_MAKER_VERB = re.compile(r"\s*(?:[^，。；、,;]{0,8}?)(?:自主)?(研发|�
 def _developed_by(v: SentenceView) -> Iterator[Found]:
     """該部光刻機由上海初創公司宇量昇研發 / 由台積電代工: PRODUCT 由 ORG + verb."""
     for match in BY_MAKER.finditer(v.norm):
-        maker = v.first_after(match.end(), ORG, max_gap=10, gap_ok=re.compile(r"^[^，。；、,;]*$"))
+        maker = v.first_after(match.end(), ORG, max_gap=10, gap_ok=SAME_CLAUSE_GAP)
         if maker is None:
             continue
         verb = BY_MAKER_VERB.match(v.norm, maker.end)
