@@ -12,8 +12,6 @@ lexicon row, so the next `kg rebuild` finds the name by rules (source ``lexicon`
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,17 +141,18 @@ def _ascii_id(c: Candidate) -> str:
 
 def lexicon_row(c: Candidate, taken_ids: set[str] = frozenset()) -> list[str]:
     """The lexicon row for a candidate: id, class, en, zh_hant, zh_hans, aliases."""
-    from kg.train import _converter
+    from kg.normalize import default_normalizer
 
+    normalizer = default_normalizer()
     hant = c.labels.get("zh-Hant", "")
     hans = c.labels.get("zh-Hans", "")
     en = c.labels.get("en", "")
     if not (hant or hans) and not en:
         hant = c.label
     if hant and not hans:
-        hans = _converter("t2s").convert(hant)
+        hans = normalizer.to_simplified(hant)
     if hans and not hant:
-        hant = _converter("s2t").convert(hans)
+        hant = normalizer.to_traditional(hans)
     main = {hant, hans, en}
     aliases = [a for a in c.alt_labels if a not in main]
     ident = _ascii_id(c)
@@ -170,8 +169,10 @@ def promote(graph_path: Path | str, entity_id: str, *, lexicon_path: Path | str 
     ``cls`` overrides the model's class (a reviewer's correction). With ``write=False`` nothing changes:
     the row is only returned, to be pasted by hand. Refuses names the lexicon already has.
     """
-    from kg.train import name_key
+    from kg.lexicon import Lexicon
+    from kg.normalize import default_normalizer
 
+    name_key = default_normalizer().key   # the same key the resolver and the lexicon checks use
     found = {c.id: c for c in candidates(graph_path)}
     c = found.get(entity_id)
     if c is None:
@@ -183,19 +184,10 @@ def promote(graph_path: Path | str, entity_id: str, *, lexicon_path: Path | str 
             raise ConfigError(f"unknown class {cls!r}; use one of {', '.join(ENTITY_CLASSES)}")
         c = Candidate(c.id, cls, c.labels, c.alt_labels, c.mentions, c.documents, c.confidence, c.examples, c.found_by)
     lexicon_path = Path(lexicon_path)
-    if not lexicon_path.is_file():
-        raise ConfigError(f"lexicon not found: {lexicon_path}")
+    lexicon = Lexicon.load(lexicon_path)
     text = lexicon_path.read_text(encoding="utf-8")
-    rows = [r for r in csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
-            if r and not r[0].startswith("#")]
-    taken = {r[0] for r in rows}
-    known = {}
-    for r in rows[1:]:
-        r = r + [""] * 6
-        for name in (r[2], r[3], r[4], *r[5].split("|")):
-            if name.strip():
-                known[name_key(name)] = r[0]
-    row = lexicon_row(c, taken)
+    known = {name_key(form): entry.id for entry in lexicon.entries for form in entry.surface_forms}
+    row = lexicon_row(c, set(lexicon.by_id))
     for name in (row[2], row[3], row[4], *row[5].split("|")):
         if name and name_key(name) in known:
             raise ConfigError(f"{name!r} is already in the lexicon (entry {known[name_key(name)]}); edit that row instead")

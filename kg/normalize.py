@@ -49,7 +49,7 @@ class Normalizer:
         return _KEY_STRIP.sub("", self._t2s.convert(text).lower())
 
 
-_KEY_STRIP = re.compile(r"[\s\-·・_「」『』“”\"']+")
+_KEY_STRIP = re.compile(r"[\s\-·・_「」『』“”《》〈〉\"']+")   # the one name key of the project (scorer, lexicon, candidates)
 
 
 @lru_cache(maxsize=1)

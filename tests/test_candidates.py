@@ -129,3 +129,12 @@ def test_promoted_name_is_found_by_rules_on_rebuild(tmp_path, lexicon):
     graph = (tmp_path / "rules" / "graph.ttl").read_text(encoding="utf-8")
     assert "芯翼科技" in graph
     assert [c.id for c in candidates(tmp_path / "rules" / "graph.ttl")] == []
+
+
+def test_one_name_key_for_book_title_marks():
+    """《芯片法案》 and 芯片法案 are one name for the resolver, the lexicon checks and `kg candidates --promote`."""
+    from kg.normalize import default_normalizer
+
+    key = default_normalizer().key
+    assert key("《晶片與科學法案》") == key("晶片與科學法案") == key("芯片与科学法案")
+    assert key("〈星河算〉") == key("星河算")
