@@ -64,6 +64,21 @@ def listed(v: SentenceView) -> Iterator[Found]:
             yield company, "listedOn", exchange, "rule:listed"
 
 
+# 在科創板成功上市的國產GPU企業摩爾線程 / 科創板芯片龍頭海光信息 / A股稀缺標的寒武紀: an exchange that qualifies a company
+LISTED_QUALIFIER = re.compile(r"^\s*(?:(?:成功|正式|已)?\s*(?:上市|挂牌)\s*的)?\s*[^，。；、,;（）()\s]{0,10}?"
+                              r"(?:龙头|巨头|标的|第一股|公司|企业|龙头股|概念股|新股|厂商)\s*$")
+
+
+def listed_qualifier(v: SentenceView) -> Iterator[Found]:
+    for exchange in v.items:
+        if not exchange.is_a(EXCHANGE) or exchange.index + 1 >= len(v.items):
+            continue
+        company = v.items[exchange.index + 1]
+        if company.is_a(COMPANY) and LISTED_QUALIFIER.match(v.gap(exchange, company)) \
+                and not v.modal_between(exchange.start, company.start):
+            yield company, "listedOn", exchange, "rule:listed.qualifier"
+
+
 def partners(v: SentenceView) -> Iterator[Found]:
     for match, partners in v.lists_after(r"与|同|跟|联合|携手|联手", ORG, max_gap=1):
         _, c_end = v.clause_span(v.clause_of(match.start()))

@@ -32,6 +32,38 @@ def restricts(v: SentenceView) -> Iterator[Found]:
             yield policies[-1], "restricts", target, "rule:restricts"
 
 
+RESTRICTED_TARGETS = ("Product", "Organization", "Place")
+LISTED_INTO = re.compile(r"(?:被|遭|已被)?\s*(?:美国|美方|美国商务部)?\s*(?:列入|纳入|加入|列进)\s*$")
+UNDER_POLICY = re.compile(r"(?:受|受到|遭到|遭受|受限于|受限)\s*(?:美国|美方)?\s*$")
+UNDER_POLICY_TAIL = re.compile(r"\s*(?:的)?\s*(?:影响|限制|制约|打压|冲击|波及)")
+
+
+def restricts_listed(v: SentenceView) -> Iterator[Found]:
+    """中芯國際被列入美國實體清單 / 將23家中國實體列入實體清單，包括A、B / 受美國制裁影響，華為無法…"""
+    for policy in v.items:
+        if not policy.is_a(POLICY):
+            continue
+        lead = v.norm[max(0, policy.start - 10):policy.start]
+        if LISTED_INTO.search(lead):
+            trigger = policy.start - (len(lead) - LISTED_INTO.search(lead).start())
+            named = re.match(r"\s*(?:[，,：:])?\s*(?:包括|包含|涉及|其中有)\s*", v.norm[policy.end:policy.end + 8])
+            if named:   # … 列入實體清單，包括A、B、C
+                first = v.first_after(policy.end + named.end(), RESTRICTED_TARGETS, max_gap=1, same_clause=False)
+                for target in (v.list_from(first, RESTRICTED_TARGETS) if first is not None else []):
+                    yield policy, "restricts", target, "rule:restricts.listed"
+                continue
+            target = v.subject_before(trigger, RESTRICTED_TARGETS, carry=False)
+            if target is not None and not v.modal_between(target.end, trigger):
+                yield policy, "restricts", target, "rule:restricts.listed"
+        elif UNDER_POLICY.search(lead) and UNDER_POLICY_TAIL.match(v.norm, policy.end):
+            target = v.subject_before(policy.start, RESTRICTED_TARGETS, carry=False)
+            if target is None:   # 受美國制裁影響，華為無法…: the next clause's subject
+                _, c_end = v.clause_span(v.clause_of(policy.start))
+                target = v.first_after(c_end + 1, RESTRICTED_TARGETS, max_gap=4, same_clause=False)
+            if target is not None:
+                yield policy, "restricts", target, "rule:restricts.under"
+
+
 def located(v: SentenceView) -> Iterator[Found]:
     for it, trigger_start in v.preceded_by(PLACE, LOCATED_VERB):
         subject = v.subject_before(trigger_start, ORG, carry=True)
