@@ -39,7 +39,7 @@ _QUOTED_BEFORE_HEAD = re.compile(rf"{_QUOTED}\s*(?:系列|全功能|通用|图�
 _CODE_BEFORE_HEAD = re.compile(r"(?<![a-z0-9])([a-z][a-z0-9]{0,9}(?:[ \-][a-z0-9]{1,6})?)\s*$")
 # 華山、廬山、長江三款芯片 / 蘇堤、春曉、曲院、平湖四代架構: a list of short names counted by a head noun
 _NAME_OR_CODE = r"(?:[\u4e00-\u9fff]{2,4}|[a-z][a-z0-9\-]{1,10})"
-_COUNTED_LIST = re.compile(rf"({_NAME_OR_CODE}(?:\s*[、,，和及与]\s*{_NAME_OR_CODE})+)\s*(?:等)?\s*(?:[两二三四五六七八九十\d]+)\s*"
+_COUNTED_LIST = re.compile(rf"({_NAME_OR_CODE}(?:\s*[、和及与]\s*{_NAME_OR_CODE})+)\s*(?:等)?\s*(?:[两二三四五六七八九十\d]+)\s*"
                            r"(?:款|代|颗|种|个)\s*(?:全新|新|gpu|ai|图形)?\s*$")
 _NAMES_OF_CODES = ("Architecture", "Chip")   # classes whose names may be bare codes or counted lists
 _GENERIC_NOUN = re.compile(r"(?:器|卡|片|品|台|构|统|组|块|案|列|机|端|型|业|司|商)$")
@@ -93,8 +93,9 @@ class MentionFinder:
         variants = {base}
         if re.search(r"[a-z0-9][ \-][a-z0-9]", base):  # MLU370-X8 ~ MLU370 X8 ~ MLU370X8
             variants |= {base.replace("-", " "), base.replace(" ", "-"), re.sub(r"[ \-]", "", base)}
-        if re.search(r"[\u4e00-\u9fff][a-z0-9]", base):  # 昇騰910C ~ 昇騰 910C (a space between script runs)
-            variants.add(re.sub(r"([\u4e00-\u9fff])([a-z0-9])", r"\1 \2", base))
+        if re.search(r"[\u4e00-\u9fff][a-z0-9]|[a-z0-9][\u4e00-\u9fff]", base):
+            # 昇騰910C ~ 昇騰 910C, AI訓推 ~ AI 訓推: web text often puts a space between script runs
+            variants.add(re.sub(r"(?<=[\u4e00-\u9fff])(?=[a-z0-9])|(?<=[a-z0-9])(?=[\u4e00-\u9fff])", " ", base))
         return {v for v in variants if len(v) >= 2 or (len(v) == 1 and not v.isascii())} - {""}
 
     def find(self, text: str, norm: str) -> list[Mention]:

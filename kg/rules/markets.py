@@ -27,6 +27,8 @@ MARKET_TRIGGER = re.compile(trigger("market"))
 FOR_DOMAIN_TAIL = re.compile(r"\s*(?:等)?\s*(?:多个|各)?\s*(?:领域|行业|市场|场景|客户|用户)\s*(?:的)?\s*(?:提供|打造|带来|推出)")
 
 
+# 覆蓋AI芯片、AI加速卡…: a market word that is the first half of a kind of product is not a market
+PRODUCT_KIND_AFTER = re.compile(r"\s*(?:芯片|晶片|加速卡|显卡|gpu|cpu|处理器|服务器|模组|板卡|计算卡)")
 MEANS_LEAD = re.compile(r"\s*(?:凭借|依靠|借助|通过|依托)")
 # 消費級顯卡7G106 / 專業級顯卡7G105: a market that qualifies a product head noun right before the name
 MARKET_HEAD = re.compile(r"\s*(?:级|端)?\s*(?:显卡|芯片|晶片|gpu|cpu|处理器|加速卡|计算卡|板卡|服务器|产品)\s*[「“]?\s*$")
@@ -55,13 +57,14 @@ def markets(v: SentenceView) -> Iterator[Found]:
         first = v.first_after(match.end(), MARKET, max_gap=6, gap_ok=MARKET_LEAD)
         if first is None:
             continue
-        markets = v.list_from(first, MARKET)
+        markets = [m for m in v.list_from(first, MARKET) if not PRODUCT_KIND_AFTER.match(v.norm, m.end)]
+        if not markets:
+            continue
         tail = v.norm[markets[-1].end:markets[-1].end + 8]
         possessed = re.match(r"^\s*(?:市场|领域|场景|行业|等)*\s*的\s*", tail)
         subject = None
-        if possessed:  # 面向機器人和邊緣計算市場的E300
-            subject = v.first_after(markets[-1].end + possessed.end(), PRODUCT, max_gap=2,
-                                    gap_ok=re.compile(r"^[\s「“『]*$"))
+        if possessed:  # 面向機器人和邊緣計算市場的E300 / 面向雲計算的第一代AI智算板卡S3000
+            subject = v.first_after(markets[-1].end + possessed.end(), PRODUCT, max_gap=12, gap_ok=SAME_CLAUSE_GAP)
         if subject is None:
             subject = _launched_product(v, match.start()) or v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
         if subject is not None:
