@@ -258,6 +258,15 @@ class SentenceView:
                 break
         return chain[-1] if chain else None
 
+    def nearest_topic(self, before: int) -> Item | None:
+        """Topic of the nearest clause before ``before`` (or the one it is in) that has one: what 其 refers
+        to in 中科曙光營收…，但在…保持領先——其硅立方液冷技術…"""
+        for clause in range(self.clause_of(before), -1, -1):
+            head = self.topic(clause)
+            if head is not None and head.start < before:
+                return head
+        return None
+
     def sentence_topic(self, before: int) -> Item | None:
         """Topic of the first clause that has one, looking only before ``before``."""
         for clause in range(0, self.clause_of(before) + 1):

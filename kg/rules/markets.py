@@ -123,7 +123,8 @@ def _market_triggers(v: SentenceView) -> Iterator[re.Match]:
 
 
 TECH_VERB = re.compile(r"(?:采用|基于|使用|运用|利用|通过|借助|依托|引入|集成|搭载|搭配|配备|配置|板载|内置|结合|推出|应用|支持)(?:了)?"
-                       r"\s*(?:\d+(?:\.\d+)?\s*(?:gb|tb|mb|个|颗|片|块|层|组)\s*)?\s*[“「]?\s*$")
+                       r"\s*(?:\d+(?:\.\d+)?\s*(?:gb|tb|mb|个|颗|片|块|层|组)\s*)?"
+                       r"(?P<descriptor>[^，。；、,;：:]{1,16}的)?\s*[“「]?\s*$")   # 採用了經DeepSeek-V2驗證的MLA
 # 基於RISC-V指令集的玄鐵C906處理器: the technology a product named right after is built with
 TECH_MODIFIES = re.compile(r"\s*[”」]?\s*(?:架构|指令集|技术|工艺)?\s*的\s*")
 
@@ -133,7 +134,7 @@ def technologies(v: SentenceView) -> Iterator[Found]:
         if not it.is_a(TECH):
             continue
         head = v.owner_start(it)
-        lead = v.norm[max(0, head - 14):head]
+        lead = v.norm[max(0, head - 20):head]
         use = TECH_VERB.search(lead)
         modifier = TECH_MODIFIES.match(v.norm, it.end)
         if use is not None and modifier is not None:
@@ -142,7 +143,9 @@ def technologies(v: SentenceView) -> Iterator[Found]:
                 yield product, "usesTechnology", it, "rule:tech.modifier"
                 continue
         prev = v.items[it.index - 1] if it.index else None
-        if use is not None and not (prev is not None and prev.end > head - (len(lead) - use.start())):
+        # a name between the verb and the technology only inside a descriptor ending in 的
+        name_between = prev is not None and prev.end > head - (len(lead) - use.start()) if use is not None else False
+        if use is not None and (not name_between or use.group("descriptor")):
             subject = v.subject_before(head - (len(lead) - use.start()), PRODUCT_OR_ORG, carry=True)
             if subject is not None and not v.modal_between(subject.end, it.start):
                 for tech in v.list_from(it, TECH):
@@ -163,7 +166,7 @@ def technologies(v: SentenceView) -> Iterator[Found]:
         target = its_head(v, match.end(), TECH)
         if target is None:
             continue
-        owner = v.sentence_topic(match.start())
+        owner = v.nearest_topic(match.start())
         if owner is not None and owner.is_a(PRODUCT_OR_ORG):
             yield owner, "usesTechnology", target, "rule:tech.its"
     # DeepSeek等中國企業在MoE架構、混合精度訓練等領域的工程創新

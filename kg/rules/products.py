@@ -144,7 +144,7 @@ def _develops_appositive(v: SentenceView) -> Iterator[Found]:
 def _develops_its(v: SentenceView) -> Iterator[Found]:
     """華為…將其對標CUDA生態的CANN和Mind工具鏈…: 其 = the sentence's organisation topic."""
     for match in re.finditer(r"其", v.norm):
-        owner = v.sentence_topic(match.start())
+        owner = v.nearest_topic(match.start())
         if owner is None or not owner.is_a(ORG):
             continue
         target = its_head(v, match.end(), PRODUCT)
