@@ -18,6 +18,7 @@ ADJACENT = re.compile(r"^\s*(?:[的之「」“”『』]\s*){0,3}$")
 MODALITY = re.compile(trigger("modality"))
 PREPOSITION_BEFORE = re.compile(f"(?:{trigger('preposition')})\\s*$")
 OBJECT_VERB = re.compile(trigger("governing_verb"))
+LIST_SEPARATOR = re.compile(r"^\s*(?:[、/／]|和|及|与)\s*$")
 # a verb whose object the next name is, so that name is not the clause's subject
 OBJECT_RIGHT_BEFORE = re.compile(f"(?:{trigger('object_verb')})(?:了)?\\s*$")
 # between an owner and the thing it owns: 艾司摩爾（ASML）的 / 砺算科技自研的
@@ -195,7 +196,8 @@ class SentenceView:
         超過了英偉達A800: the maker in front belongs to the object)?"""
         head = it
         for prev in reversed(self.items[:it.index]):
-            if prev.start < clause_start or not ADJACENT.match(self.gap(prev, head)):
+            # the maker in front (英偉達A800) and earlier members of a list (對標A100/H100) share the verb
+            if prev.start < clause_start or not (ADJACENT.match(self.gap(prev, head)) or LIST_SEPARATOR.match(self.gap(prev, head))):
                 break
             head = prev
         lead = self.norm[max(clause_start, head.start - 4):head.start]

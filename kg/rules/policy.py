@@ -56,7 +56,8 @@ def restricts_listed(v: SentenceView) -> Iterator[Found]:
             if target is not None and not v.modal_between(target.end, trigger):
                 yield policy, "restricts", target, "rule:restricts.listed"
         elif UNDER_POLICY.search(lead) and UNDER_POLICY_TAIL.match(v.norm, policy.end):
-            target = v.subject_before(policy.start, RESTRICTED_TARGETS, carry=False)
+            under = policy.start - (len(lead) - UNDER_POLICY.search(lead).start())
+            target = v.subject_before(under, RESTRICTED_TARGETS, carry=False)   # not 美國 of 受到美國出口限制
             if target is None:   # 受美國制裁影響，華為無法…: the next clause's subject
                 _, c_end = v.clause_span(v.clause_of(policy.start))
                 target = v.first_after(c_end + 1, RESTRICTED_TARGETS, max_gap=4, same_clause=False)
