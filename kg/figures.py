@@ -11,8 +11,15 @@ from kg.sentence_view import SentenceView
 
 _NUM = r"(\d+(?:\.\d+)?)"
 _TFLOPS = re.compile(_NUM + r"\s*(?:tflops|tflop|tops(?=.{0,6}(?:fp|单精度|半精度)))")
-_MEMORY = re.compile(r"(?:显存|内存|记忆体|存储|hbm\w{0,2})(?:容量)?\s*(?:达到|高达|提升至|增至|为|达|是)?\s*" + _NUM + r"\s*gb(?![/p])")
-_BANDWIDTH = re.compile(r"(?:带宽|频宽)\s*(?:突破|达到|高达|提升至|为|达|超过)?\s*" + _NUM + r"\s*tb/s")
+_MEMORY_WORD = r"(?:显存|内存|记忆体|存储|hbm\w{0,3})"
+# 顯存容量達96GB / 容量可達96GB (a memory word shortly before) / 128GB HBM3顯存 / 32GB HBM2e高帶寬內存
+_MEMORY = re.compile(_MEMORY_WORD + r"(?:容量)?\s*(?:可达|达到|高达|提升至|增至|保持|为|达|是)?\s*" + _NUM + r"\s*gb(?![/p])"
+                     r"|(?<![\d.])" + _NUM + r"\s*gb\s*(?:的)?\s*(?:hbm\w{0,3}|gddr\w{0,3}|lpddr\w{0,3}|ddr\w{0,2})?\s*"
+                     r"(?:高带宽|高频宽)?\s*(?:显存|内存|记忆体)")
+_MEMORY_CAPACITY = re.compile(r"容量\s*(?:可达|达到|高达|达|为|增至|保持)?\s*" + _NUM + r"\s*gb(?![/p])")
+# 帶寬達3.2TB/s / 帶寬達819GB/s / 4TB/s帶寬 / 3.2TB/s內存帶寬 (GB/s are converted)
+_BANDWIDTH = re.compile(r"(?:带宽|频宽)\s*(?:突破|达到|高达|提升至|增至|为|达|超过)?\s*" + _NUM + r"\s*(tb|gb)/s"
+                        r"|" + _NUM + r"\s*(tb|gb)/s\s*(?:的)?\s*(?:内存|显存|hbm)?\s*(?:带宽|频宽)")
 _TRANSISTORS = re.compile(_NUM + r"\s*(亿|万|billion|million)?\s*(?:个)?\s*(?:晶体管|transistors)")
 _AGGREGATE = re.compile(r"机柜|集群|整机|系统|服务器|数据中心|超算|总算力|单机")
 _PRECISION = re.compile(r"fp32|tf32|fp16|bf16|fp8|fp4|fp64|int8|int4|单精度|半精度|双精度")
@@ -29,6 +36,15 @@ PRODUCT = ("Chip", "System", "Product")
 def figure_claims(v: SentenceView) -> list[Claim]:
     return [Claim(subject.mention, prop, value, v.sentence, rule, confidence(rule))
             for subject, prop, value, rule in figures(v)]
+
+
+def _value(match: re.Match, prop: str) -> float:
+    """The number of a figure match (whichever alternative matched), GB/s bandwidths in TB/s."""
+    groups = [g for g in match.groups() if g is not None]
+    value = float(groups[0])
+    if prop == "memoryBandwidthTBps" and len(groups) > 1 and groups[1] == "gb":
+        value = round(value / 1000, 6)
+    return value
 
 
 def _precision_of(v: SentenceView, match: re.Match, clause_start: int) -> str | None:
@@ -79,16 +95,19 @@ def figures(v: SentenceView) -> Iterator[tuple]:
         if subject is not None:
             yield subject, prop, float(match.group(1)), "rule:figure.tflops"
     for pattern, prop, rule in ((_MEMORY, "memoryGB", "rule:figure.memory"),
+                                (_MEMORY_CAPACITY, "memoryGB", "rule:figure.memory"),
                                 (_BANDWIDTH, "memoryBandwidthTBps", "rule:figure.bandwidth")):
         for match in pattern.finditer(v.norm):
             start, end = v.clause_span(v.clause_of(match.start()))
             if _AGGREGATE.search(v.norm[start:end]) or _PER_PART.search(v.norm[start:match.start()]):
                 continue
-            if prop == "memoryBandwidthTBps" and _NOT_MEMORY_BANDWIDTH.search(v.norm[max(start, match.start() - 6):match.start() + 2]):
+            if pattern is _MEMORY_CAPACITY and not re.search(_MEMORY_WORD, v.norm[max(0, match.start() - 20):match.start()]):
+                continue   # 容量 of what? only right after a memory word (採用HBM2e內存，容量可達96GB)
+            if pattern is _BANDWIDTH and _NOT_MEMORY_BANDWIDTH.search(v.norm[max(start, match.start() - 6):match.end()]):
                 continue
             subject = v.subject_before(match.start(), ("Chip",), carry=True, loose=True)
             if subject is not None:
-                yield subject, prop, float(match.group(1)), rule
+                yield subject, prop, _value(match, prop), rule
     for match in _TRANSISTORS.finditer(v.norm):
         subject = v.subject_before(match.start(), ("Chip",), carry=True, loose=True)
         if subject is not None:

@@ -28,6 +28,7 @@ from kg.sentence_view import ADJACENT, SentenceView
 
 
 ARCHITECTURE = ("Architecture",)
+NODE_QUALIFIES = re.compile(r"\s*(?:先进|成熟)?\s*(?:工艺|制程)\s*的\s*[「“『]?")
 POSSESSED_HEAD = re.compile(r"的\s*(?:高端|旗舰|新款|新一代|首款|自研)?\s*(?:ai|gpu|图形)?\s*(?:芯片|晶片|处理器|加速卡|显卡|gpu|cpu|产品)\s*[「“]?\s*$")
 # X調查的Y / X採購的Y / X拆解的Y: the organisation did something to the product, it did not make it
 NOT_MAKER_VERB = re.compile(trigger("not_maker"))
@@ -163,6 +164,11 @@ def process_nodes(v: SentenceView) -> Iterator[Found]:
         if nxt is not None and nxt.is_a(PRODUCT) and ADJACENT.match(v.gap(it, nxt)):
             yield nxt, "usesProcessNode", it, "rule:node.prefix"
             continue
+        # 配備5納米工藝的麒麟9006C: a node that qualifies the product named right after
+        qualifies = NODE_QUALIFIES.match(v.norm, it.end)
+        if qualifies and nxt is not None and nxt.is_a(PRODUCT) and nxt.start - qualifies.end() <= 2:
+            yield nxt, "usesProcessNode", it, "rule:node.qualifies"
+            continue
         # 進入3納米（如英偉達下一代B100）
         if EXAMPLE_OPEN.match(v.norm[it.end:it.end + 8]):
             close = v.norm.find("）", it.end)
@@ -216,7 +222,7 @@ def manufactured(v: SentenceView) -> Iterator[Found]:
         tail_from = v.list_from(nxt, NODE)[-1].end if node_follows else it.end
         if not (node_follows or FOUNDRY_TAIL.match(after)):
             continue
-        if node_follows and not re.match(r"^\s*(?:finfet|gaa|[a-z0-9+]{1,5})?\s*(?:工艺|制程|节点|技术)", v.norm[tail_from:tail_from + 12]):
+        if node_follows and not re.match(r"^\s*(?:finfet|gaa|[a-z0-9+]{1,5})?\s*(?:先进|成熟)?\s*(?:工艺|制程|节点|技术)", v.norm[tail_from:tail_from + 12]):
             continue
         lead = v.norm[max(0, it.start - 8):it.start]
         # 邃思2.0採用GlobalFoundries12納米工藝 / 由台積電代工
