@@ -11,7 +11,7 @@ FRAMES = {f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}": fn for fn in (
     products.develops, products.based_on, products.process_nodes, products.manufactured,
     products.foundry_process_used_for, markets.markets, markets.technologies, links.compatible, links.comparable,
     corporate.acquired, corporate.acquired_passive, corporate.listed, corporate.listed_qualifier, corporate.partners, corporate.invests,
-    corporate.invested_by, corporate.investors_listed, corporate.shareholders, corporate.subsidiary,
+    corporate.invested_by, corporate.investors_listed, corporate.backers, corporate.shareholders, corporate.subsidiary,
     policy.restricts, policy.restricts_listed, policy.located, policy.nationality,
 )}
 #: frames of figures (kg/figures.py) are named in the table too

@@ -222,3 +222,23 @@ def shareholders(v: SentenceView) -> Iterator[Found]:
         yield holder, "investsIn", owned, "rule:invests.holds"
         if float(share.group(1)) > 50 or re.match(r"\s*(?:，|,)?\s*(?:为|是|系)\s*(?:其)?控股股东", v.norm[share.end():share.end() + 10]):
             yield owned, "subsidiaryOf", holder, "rule:subsidiary.majority"
+
+
+BACKING = re.compile(r"\s*(?:等)?[^，。；]{0,24}?(?:的)?\s*(?:支持|投资|注资|入股|加持|背书|联合投资)|\s*(?:等)?\s*[^，。；]{0,10}?(?:也|均|都)?\s*(?:位列|进入|成为)\s*(?:其)?\s*(?:股东|投资方|投资人)")
+
+
+def backers(v: SentenceView) -> Iterator[Found]:
+    """燧原科技的背後…還有包括騰訊、國家大基金、美圖等機構的支持 / 上海國和投資、國鑫創投等也位列股東名單."""
+    for match in re.finditer(r"包括|有|获得|得到|获", v.norm):
+        first = v.first_after(match.end(), ORG, max_gap=1)
+        if first is None:
+            continue
+        backers_ = v.list_from(first, ORG)
+        if not BACKING.match(v.norm, backers_[-1].end):
+            continue
+        names = {b.mention.key for b in backers_}
+        target = v.subject_before(match.start(), ORG, carry=True)
+        if target is None or target.mention.key in names or v.modal_between(target.end, match.start()):
+            continue
+        for backer in backers_:
+            yield backer, "investsIn", target, "rule:invests.backers"
