@@ -16,6 +16,10 @@ for _cp in range(ord("A"), ord("Z") + 1):
     _WIDTH_AND_CASE[_cp] = _cp + 32
 for _cp in range(0xFF21, 0xFF3B):  # full-width A-Z → a-z
     _WIDTH_AND_CASE[_cp] = _cp - 0xFEE0 + 32
+# Cantonese function words of Hong Kong text → their written-Chinese equivalents, so the rules written on
+# 的/了/不/没/在 read them too (嘅 = 的, 咗 = 了, 唔 = 不, 冇 = 没, 喺 = 在, 佢 = 他); all 1:1 characters.
+_CANTONESE = {"嘅": "的", "咗": "了", "唔": "不", "冇": "没", "喺": "在", "佢": "他"}
+_WIDTH_AND_CASE.update({ord(k): ord(v) for k, v in _CANTONESE.items()})
 _TABLE = str.maketrans(_WIDTH_AND_CASE)
 
 
