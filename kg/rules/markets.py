@@ -122,7 +122,7 @@ def _market_triggers(v: SentenceView) -> Iterator[re.Match]:
     yield from MARKET_TRIGGER.finditer(v.norm)
 
 
-TECH_VERB = re.compile(r"(?:采用|基于|使用|运用|利用|通过|借助|依托|引入|集成|搭载|搭配|配备|配置|板载|内置|结合|推出|应用|支持)(?:了)?"
+TECH_VERB = re.compile(f"(?:{trigger('tech_use')})(?:了)?"
                        r"\s*(?:\d+(?:\.\d+)?\s*(?:gb|tb|mb|个|颗|片|块|层|组)\s*)?"
                        r"(?P<descriptor>[^，。；、,;：:]{1,16}的)?\s*[“「]?\s*$")   # 採用了經DeepSeek-V2驗證的MLA
 # 基於RISC-V指令集的玄鐵C906處理器: the technology a product named right after is built with

@@ -258,7 +258,8 @@ def foundry_process_used_for(v: SentenceView) -> Iterator[Found]:
                 yield product, "usesProcessNode", node, "rule:node.foundry-process"
 
 
-BASED_ON = re.compile(r"(?:基于|采用|搭载|使用|沿用|依托)(?:了)?(?:全新|新一代|第[一二三四五六七八九十\d]代|自研|自主研发的?)?\s*[“「『\"]?\s*$")
+BASED_ON = re.compile(f"(?:{trigger('based_on')})(?:了)?"
+                      r"(?:全新|新一代|第[一二三四五六七八九十\d]代|自研|自主研发的?)?\s*[“「『\"]?\s*$")
 
 
 def based_on(v: SentenceView) -> Iterator[Found]:
