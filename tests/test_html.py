@@ -236,3 +236,13 @@ def test_cli_view_prints_the_entity_page(tmp_path):
     assert result.output.strip() == str(tmp_path / "entities" / "NVIDIA.html")
     result = CliRunner().invoke(main, ["view", "zzz", "--exports", str(tmp_path)])
     assert result.exit_code == 2
+
+
+def test_long_names_give_file_names_within_255_bytes():
+    """An 80-character CJK name once crashed the build (File name too long): slugs are cut by bytes."""
+    from kg.exporters.html import MAX_SLUG_BYTES, _slugify
+
+    a, b = _slugify("星河" + "算" * 80 + "科技"), _slugify("星河" + "算" * 80 + "晶片")
+    assert len(f"{a}-99.html".encode("utf-8")) <= 255 and len(a.encode("utf-8")) <= MAX_SLUG_BYTES
+    assert a != b
+    assert _slugify("MooreThreads") == "MooreThreads"

@@ -111,9 +111,21 @@ def _local(iri: URIRef) -> str:
     return re.split(r"[/#]", text.rstrip("/#"))[-1] or text
 
 
+#: file names are limited to 255 bytes on common file systems; keep room for "-NN.html"
+MAX_SLUG_BYTES = 200
+
+
 def _slugify(name: str) -> str:
+    """A file-name-safe slug of at most MAX_SLUG_BYTES bytes in UTF-8 (a CJK character is 3 bytes): long
+    names are cut at a character boundary and keep a short hash of the whole, so they stay distinct."""
     slug = re.sub(r"[^\w.\-]+", "_", name, flags=re.UNICODE).strip("._") or "entity"
-    return slug[:120]
+    if len(slug.encode("utf-8")) <= MAX_SLUG_BYTES:
+        return slug
+    import hashlib
+
+    digest = hashlib.sha1(slug.encode("utf-8")).hexdigest()[:10]
+    cut = slug.encode("utf-8")[:MAX_SLUG_BYTES - 11].decode("utf-8", errors="ignore")
+    return f"{cut}-{digest}"
 
 
 def _pick_label(graph: rdflib.Graph, subject: URIRef, langs: tuple[str, ...]) -> str:
