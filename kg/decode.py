@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from kg.errors import DecodeError
 
-__all__ = ["decode_bytes"]
+__all__ = ["decode_bytes", "decode_lenient"]
 
 _SAMPLE = 256 * 1024          # bytes scored per candidate; enough for any real text, bounded for 50 MB files
 _MIN_SCORE = 0.80             # share of plausible characters a decoding needs to be believed
@@ -84,6 +84,45 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     if _control_share(sample) > 0.01:
         raise DecodeError("binary file, not text")
     raise DecodeError("undecodable: not UTF-8, UTF-16, GB18030 or Big5 text")
+
+
+#: at most this share of a file's bytes may be repaired before it counts as undecodable
+_MAX_REPAIRED_SHARE = 0.002
+
+
+def decode_lenient(data: bytes) -> tuple[str, str, list[str]]:
+    """Like :func:`decode_bytes`, but a few stray bytes in otherwise good text (one ``\\xff`` or ``\\x00`` in a
+    scraped page) do not cost the article: NULs are read as spaces and invalid UTF-8 as U+FFFD (evidence
+    offsets are into the decoded text, so they still point at the right characters). Returns
+    ``(text, encoding, notes)``; each note says what was repaired and at which byte."""
+    try:
+        text, encoding = decode_bytes(data)
+        return text, encoding, []
+    except DecodeError as error:
+        first_error = error
+    limit = max(2, int(len(data) * _MAX_REPAIRED_SHARE))
+    nuls = data.count(0)
+    has_bom = any(data.startswith(bom) for bom, _ in _BOMS)   # UTF-16/32 text is full of NULs: never "repair" it
+    cleaned = data.replace(b"\x00", b" ") if 0 < nuls <= limit and not has_bom else data
+    notes = [f"{nuls} NUL byte(s) read as spaces, the first at byte {data.index(0)}"] if cleaned is not data else []
+    try:
+        text, encoding = decode_bytes(cleaned)
+        return text, encoding, notes
+    except DecodeError:
+        pass
+    try:
+        cleaned.decode("utf-8")
+        raise first_error   # valid UTF-8 after all: the file was refused for another reason
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    text = cleaned.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - cleaned.decode("utf-8", errors="ignore").count("\ufffd")
+    if 0 < bad <= limit:
+        try:
+            return _checked(text), "utf-8", notes + [f"{bad} undecodable byte(s) replaced, the first at byte {first_bad}"]
+        except DecodeError:
+            pass
+    raise first_error
 
 
 def _canonical(encoding: str) -> str:

@@ -32,14 +32,14 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import replace, dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from statistics import median
 from typing import Callable
 
-from kg.decode import decode_bytes
+from kg.decode import decode_lenient
 from kg.errors import DecodeError
 from kg.markup import blank_markup, looks_like_html
 from kg.model import Article, Document, OffsetMap, Sentence
@@ -143,8 +143,9 @@ def read_document(path: Path, *, converter: Callable[[str], str] | None = None) 
         raise DecodeError("is a directory, not a file") from None
     except OSError as exc:
         raise DecodeError(f"cannot read file: {exc.strerror or exc}") from None
-    text, encoding = decode_bytes(data)
-    return parse_document(text, name=path.name, path=path, encoding=encoding, converter=converter)
+    text, encoding, repairs = decode_lenient(data)
+    document = parse_document(text, name=path.name, path=path, encoding=encoding, converter=converter)
+    return replace(document, repairs=tuple(repairs)) if repairs else document
 
 
 def parse_document(

@@ -99,6 +99,7 @@ class Document:
     text: str                     # the decoded original text (offsets refer to this)
     date: date | None
     articles: tuple[Article, ...]
+    repairs: tuple[str, ...] = ()  # what decoding had to repair (stray bytes), for the build report
 
     @property
     def kept(self) -> tuple[Article, ...]:

@@ -396,3 +396,23 @@ def test_invisible_characters_inside_names_are_cut_and_offsets_map_back(tmp_path
     start = article.text.index("台積電")
     a, b = article.offsets.to_original_span(start, start + 3)
     assert text[a:b] == "台積\u200d電"
+
+
+@pytest.mark.parametrize("stray", [b"\xff", b"\x00"])
+def test_one_stray_byte_keeps_the_article_and_is_reported(tmp_path, stray):
+    """issue 10: a single \\xff or \\x00 in a 16 KB page no longer rejects the whole file."""
+    sentence = "國產GPU企業摩爾線程發布新款晶片，採用7納米工藝，面向數據中心市場。\n".encode("utf-8")
+    data = sentence * 150
+    cut = len(sentence) * 75            # between two lines, so no character is split
+    path = tmp_path / "page.txt"
+    path.write_bytes(data[:cut] + stray + data[cut:])
+    document = read_document(path)
+    assert document.kept, "the article must be kept"
+    assert len(document.repairs) == 1 and f"at byte {cut}" in document.repairs[0]
+
+
+def test_a_binary_file_is_still_refused(tmp_path):
+    path = tmp_path / "blob.txt"
+    path.write_bytes(bytes(range(256)) * 64)
+    with pytest.raises(DecodeError, match="binary"):
+        read_document(path)
