@@ -15,6 +15,8 @@ from pathlib import Path
 REGISTRY: dict[str, tuple[str, str]] = {
     "turtle": ("kg.exporters.rdf_files", "export_turtle"),
     "ntriples": ("kg.exporters.rdf_files", "export_ntriples"),
+    "facts": ("kg.exporters.tables", "export_facts_csv"),
+    "graphml": ("kg.exporters.tables", "export_graphml"),
     "html": ("kg.exporters.html_bridge", "export_html_views"),
     "report": ("kg.exporters.report", "export_report"),
 }
