@@ -25,7 +25,7 @@ def main() -> None:
               help="Directory of articles to read.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("exports"), show_default=True,
               help="Directory the exports are written to.")
-@click.option("--no-model", is_flag=True, help="Rules only: do not run the trained NER model.")
+@click.option("--no-model", is_flag=True, help="Rules only: run neither the NER model nor the relation model.")
 @click.option("--validate/--no-validate", default=None,
               help="Force or skip SHACL validation (default: validate graphs up to 120k triples).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
@@ -111,21 +111,27 @@ def serve(graph: Path, host: str, port: int, timeout: float, max_rows: int) -> N
 
 @main.command()
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Model directory to write (default: models/ner, the one `kg rebuild` loads).")
+              help="NER model directory to write (default: models/ner, the one `kg rebuild` loads).")
+@click.option("--relations-out", "relations_dir", type=click.Path(path_type=Path), default=None,
+              help="Relation model directory to write (default: models/rel, the one `kg rebuild` loads).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same model).")
-@click.option("--epochs", type=int, default=None, help="Training epochs (default: the shipped model's).")
-def train(out_dir: Path | None, seed: int, epochs: int | None) -> None:
-    """Train the NER model from data/ner/ and the lexicon (seeded, reproducible; a few minutes on 2 cores)."""
-    from kg.train import DEFAULT_MODEL_DIR, TrainConfig
+@click.option("--epochs", type=int, default=None, help="NER training epochs (default: the shipped model's).")
+@click.option("--relations-only", is_flag=True, help="Train only the relation model (seconds), not the NER model (minutes).")
+def train(out_dir: Path | None, relations_dir: Path | None, seed: int, epochs: int | None, relations_only: bool) -> None:
+    """Train the NER model from data/ner/ and the lexicon, then the relation model from the seed gold, the
+    dev gold (../shared/eval/dev) and the rule cases (seeded, reproducible; a few minutes on 2 cores)."""
+    from kg.train import DEFAULT_MODEL_DIR, TrainConfig, train_relations
     from kg.train import train as train_model
 
-    config = TrainConfig() if epochs is None else TrainConfig(epochs=epochs)
+    say = lambda msg: click.echo(msg, err=True)  # noqa: E731
     try:
-        report = train_model(out_dir or DEFAULT_MODEL_DIR, seed=seed, config=config,
-                             progress=lambda msg: click.echo(msg, err=True))
+        if not relations_only:
+            config = TrainConfig() if epochs is None else TrainConfig(epochs=epochs)
+            report = train_model(out_dir or DEFAULT_MODEL_DIR, seed=seed, config=config, progress=say)
+            click.echo(report.summary())
+        click.echo(train_relations(relations_dir, seed=seed, progress=say).summary())
     except KgError as error:
         fail(error)
-    click.echo(report.summary())
 
 
 @main.command()

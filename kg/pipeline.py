@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from kg.ontology import Ontology
 from kg.relations import extract_claims
 from kg.report import BuildReport, Rejection
 from kg.resolve import Resolver
+from kg.sentence_view import SentenceView
 
 #: SHACL validation is quadratic-ish in pySHACL; larger graphs skip it unless asked (see README).
 VALIDATE_MAX_TRIPLES = 120_000
@@ -44,6 +45,10 @@ class BuildOptions:
     lexicon_path: Path | None = None
     ontology_dir: Path | None = None
     model_dir: Path | None = None
+    #: the relation model (kg/relation_model.py): None = with ``use_model``, when models/rel exists;
+    #: True = required (a missing model is a ConfigError); False = rules only for relations
+    use_relation_model: bool | None = None
+    relation_model_dir: Path | None = None
     validate: bool | None = None          # None: validate graphs up to VALIDATE_MAX_TRIPLES
     formats: tuple[str, ...] = tuple(exporters.REGISTRY)
 
@@ -94,6 +99,11 @@ class Pipeline:
         self.model_note = "off (--no-model)"
         if self.options.use_model:
             self.model, self.model_note = self._load_model(problems)
+        self.relation_model = None
+        self.relation_note = "off"
+        use_relations = self.options.use_relation_model
+        if use_relations or (use_relations is None and self.options.use_model):
+            self.relation_model, self.relation_note = self._load_relation_model(problems, required=bool(use_relations))
         if problems:
             raise ConfigError("cannot start:\n  " + "\n  ".join(problems))
         self.normalizer = Normalizer()
@@ -120,10 +130,37 @@ class Pipeline:
             return None, f"unavailable ({error}); rules only"
         return model, model.name
 
+    def _load_relation_model(self, problems: list[str], required: bool):
+        from kg.relation_model import DEFAULT_MODEL_DIR, RelationModel
+
+        directory = self.options.relation_model_dir
+        if directory is None and not required and not (DEFAULT_MODEL_DIR / "model.json").is_file():
+            return None, "not trained (`kg train --relations-only`)"
+        try:
+            model = RelationModel.load(directory)
+        except ConfigError as error:
+            if required or directory is not None:
+                problems.append(str(error))
+            return None, f"unavailable ({error})"
+        if model.threshold > 1.0:   # it would never speak: do not spend the time asking it
+            return None, f"{model.name} silent (no threshold kept the rules' precision on held-out training articles)"
+        return model, f"{model.name} (threshold {model.threshold:.2f})"
+
+    # -- per-article helpers (also used to build the relation model's training data) ----------------
+    def article_view(self, article: Article) -> "_ArticleView":
+        """The article with its normalised text and sentences, as every later stage reads it."""
+        return _ArticleView(article, self.normalizer.normalize(article.text), split_sentences(article))
+
+    def article_mentions(self, view: "_ArticleView", extra: list[Mention] | None = None) -> list[Mention]:
+        """Rule mentions (lexicon + patterns), ``extra`` (the NER model's) where no rule span is, and
+        the anaphors of kg/context.py, sorted by position."""
+        return with_context(view.norm, view.sentences,
+                            _merge(self.finder.find(view.article.text, view.norm), extra or []))
+
     # -- the build -----------------------------------------------------------------------------------
     def build(self, seeds_dir: Path, out_dir: Path) -> BuildReport:
         started = time.perf_counter()
-        report = BuildReport(model=self.model_note)
+        report = BuildReport(model=self.model_note, relation_model=self.relation_note)
         files = _input_files(Path(seeds_dir))
         documents = self._read(files, report)
         articles = [a for d in documents for a in d.kept]
@@ -150,14 +187,14 @@ class Pipeline:
         for batch_start in range(0, len(articles), MODEL_BATCH):
             batch = articles[batch_start:batch_start + MODEL_BATCH]
             with report.timer("mentions"):
-                views = [_ArticleView(a, self.normalizer.normalize(a.text), split_sentences(a)) for a in batch]
+                views = [self.article_view(a) for a in batch]
                 model_mentions = self.model.find(batch) if self.model is not None else [[] for _ in batch]
             for view, extra in zip(views, model_mentions):
                 with report.timer("mentions"):
-                    mentions = with_context(view.norm, view.sentences,
-                                            _merge(self.finder.find(view.article.text, view.norm), extra))
+                    mentions = self.article_mentions(view, extra)
                 with report.timer("claims"):
                     claims = self._claims(view, mentions)
+                    report.model_claims += sum(1 for c in claims if c.rule.startswith("model:"))
                 with report.timer("resolution+ontology"):
                     self._add_mentions(view, mentions, resolver, builder)
                     for claim in claims:
@@ -166,7 +203,8 @@ class Pipeline:
                             builder.add_fact(fact)
                 mentions_seen += len(mentions)
                 claims_seen += len(claims)
-        self.progress(f"found {mentions_seen} mention(s), {claims_seen} claim(s)")
+        by_model = f" ({report.model_claims} by the relation model)" if self.relation_model is not None else ""
+        self.progress(f"found {mentions_seen} mention(s), {claims_seen} claim(s){by_model}")
         for document in documents:
             builder.add_document(document)
         for entity in resolver.entities.values():
@@ -200,20 +238,14 @@ class Pipeline:
         return documents
 
     def _claims(self, view: "_ArticleView", mentions: list[Mention]) -> list[Claim]:
-        norm = view.norm
+        """The rules' claims of each sentence; then the relation model's for pairs the rules left alone."""
         claims = []
-        index = 0
-        for sentence in _windows(view.sentences):
-            while index < len(mentions) and mentions[index].start < sentence.start:
-                index += 1
-            inside = []
-            j = index
-            while j < len(mentions) and mentions[j].start < sentence.end:
-                if mentions[j].end <= sentence.end:
-                    inside.append(mentions[j])
-                j += 1
-            if inside:
-                claims += extract_claims(sentence, norm[sentence.start:sentence.end], inside)
+        for sentence, norm, inside in sentence_mentions(view, mentions):
+            found = extract_claims(sentence, norm, inside)
+            if self.relation_model is not None and len(inside) > 1:
+                found += self.relation_model.claims(SentenceView(sentence, norm, inside), found, self.ontology,
+                                                    self.normalizer)
+            claims += found
         return claims
 
     def _add_mentions(self, view: "_ArticleView", mentions: list[Mention], resolver: Resolver,
@@ -301,6 +333,23 @@ def _merge(rule_mentions: list[Mention], model_mentions: list[Mention]) -> list[
         taken[m.start:m.end] = b"\x01" * (m.end - m.start)
     extra = [m for m in model_mentions if not any(taken[m.start:min(m.end, len(taken))])]
     return sorted(rule_mentions + extra, key=lambda m: (m.start, m.end))
+
+
+def sentence_mentions(view: _ArticleView, mentions: list[Mention]) -> Iterator[tuple[Sentence, str, list[Mention]]]:
+    """Each sentence window of the article that holds mentions: (window, its normalised text, the
+    mentions inside it). ``mentions`` sorted by start, as :meth:`Pipeline.article_mentions` gives them."""
+    index = 0
+    for sentence in _windows(view.sentences):
+        while index < len(mentions) and mentions[index].start < sentence.start:
+            index += 1
+        inside = []
+        j = index
+        while j < len(mentions) and mentions[j].start < sentence.end:
+            if mentions[j].end <= sentence.end:
+                inside.append(mentions[j])
+            j += 1
+        if inside:
+            yield sentence, view.norm[sentence.start:sentence.end], inside
 
 
 def _windows(sentences: list[Sentence]) -> list[Sentence]:

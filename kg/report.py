@@ -21,6 +21,8 @@ class Rejection:
 @dataclass
 class BuildReport:
     model: str = ""
+    relation_model: str = "off"                                # the relation model's note (kg/relation_model.py)
+    model_claims: int = 0                                      # claims the relation model added to the rules'
     articles: list[tuple] = field(default_factory=list)       # (doc, title, kept, score, reason)
     problems: list[str] = field(default_factory=list)         # one line per input problem
     rejected: list[Rejection] = field(default_factory=list)
@@ -52,6 +54,12 @@ class BuildReport:
         return 0 if self.shacl_ok else 1
 
     @property
+    def relation_model_line(self) -> str:
+        if self.relation_model.startswith("model:"):
+            return f"{self.relation_model}, {self.model_claims} claim(s)"
+        return self.relation_model
+
+    @property
     def kept(self) -> int:
         return sum(1 for a in self.articles if a[2])
 
@@ -60,7 +68,7 @@ class BuildReport:
         docs = len({a[0] for a in self.articles})
         lines = [
             f"read {docs} document(s) ({self.bytes_read / 1e6:.2f} MB): {self.kept} article(s) kept, "
-            f"{len(self.articles) - self.kept} dropped; model: {self.model}",
+            f"{len(self.articles) - self.kept} dropped; model: {self.model}; relation model: {self.relation_model_line}",
             f"entities: {sum(self.entities_per_class.values())}  "
             + ", ".join(f"{c} {n}" for c, n in sorted(self.entities_per_class.items())),
             f"relations: {sum(n for p, n in self.facts_per_predicate.items() if not _figure(p))}  "
@@ -79,6 +87,7 @@ class BuildReport:
                f"- documents: {len({a[0] for a in self.articles})}, input {self.bytes_read:,} bytes",
                f"- articles kept: {self.kept}, dropped: {len(self.articles) - self.kept}",
                f"- model: {self.model}",
+               f"- relation model: {self.relation_model_line}",
                f"- triples: {self.triples}; SHACL: {self.shacl}",
                f"- evidence records beyond 5 per fact and document, not kept: {self.evidence_dropped}", ""]
         out += ["## Articles", "", "| document | title | kept | score | why |", "|---|---|---|---|---|"]

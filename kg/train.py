@@ -558,3 +558,13 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
     size = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())
     return TrainReport(out_dir, time.perf_counter() - t0, n_train, len(dev), config.epochs, dev_scores, size, log)
 
+
+
+# ------------------------------------------------------------------------------------ relation model
+
+def train_relations(out_dir: Path | str | None = None, seed: int = 0, progress: Callable[[str], None] | None = None):
+    """The relation model (kg/relation_model.py) from the seed gold, every dev article's gold and the rule
+    cases -> ``out_dir`` (default ``models/rel``); see kg/relation_training.py. Deterministic per seed."""
+    from kg.relation_training import train as train_relation_model
+
+    return train_relation_model(out_dir, seed=seed, progress=progress)
