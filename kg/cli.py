@@ -31,10 +31,10 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
 def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, validate: bool | None, quiet: bool) -> None:
     """Read every article in SEEDS and write graph.ttl, graph.nt, graph.html and report.md to OUT."""
-    from kg.pipeline import BuildOptions, build
-
     progress = None if quiet else (lambda msg: click.echo(msg, err=True))
     try:
+        from kg.pipeline import BuildOptions, build   # inside: a bad triggers.tsv is a ConfigError at import
+
         report = build(seeds_dir, out_dir, BuildOptions(use_model=not no_model, validate=validate), progress=progress)
     except KgError as error:
         fail(error)

@@ -22,6 +22,7 @@ from kg.model import Article, Claim, Document, Mention, Sentence
 from kg.normalize import Normalizer
 from kg.ontology import Ontology
 from kg.relations import extract_claims
+from kg.rules import check_rules
 from kg.report import BuildReport, Rejection
 from kg.resolve import Resolver
 from kg.sentence_view import SentenceView
@@ -104,6 +105,8 @@ class Pipeline:
         use_relations = self.options.use_relation_model
         if use_relations or (use_relations is None and self.options.use_model):
             self.relation_model, self.relation_note = self._load_relation_model(problems, required=bool(use_relations))
+        if self.ontology is not None:   # the rule table must fit the vocabulary (rules.tsv line N: …)
+            self._load(lambda: check_rules(self.ontology), problems)
         if problems:
             raise ConfigError("cannot start:\n  " + "\n  ".join(problems))
         self.normalizer = Normalizer()
@@ -195,6 +198,7 @@ class Pipeline:
                 with report.timer("claims"):
                     claims = self._claims(view, mentions)
                     report.model_claims += sum(1 for c in claims if c.rule.startswith("model:"))
+                    report.rules_fired.update(c.rule for c in claims)
                 with report.timer("resolution+ontology"):
                     self._add_mentions(view, mentions, resolver, builder)
                     for claim in claims:
@@ -228,6 +232,7 @@ class Pipeline:
                     report.problems.append(f"{path.name}: cannot read ({error.strerror})")
                     continue
                 documents.append(document)
+                report.problems += [f"{document.name}: {repair}" for repair in document.repairs]
                 report.bytes_read += path.stat().st_size
                 for article in document.articles:
                     report.articles.append((document.name, article.title or "(untitled)", article.relevant,

@@ -28,6 +28,7 @@ class BuildReport:
     rejected: list[Rejection] = field(default_factory=list)
     entities_per_class: Counter = field(default_factory=Counter)
     facts_per_predicate: Counter = field(default_factory=Counter)
+    rules_fired: Counter = field(default_factory=Counter)          # rule id -> claims it made (before checks)
     timings: dict[str, float] = field(default_factory=dict)
     bytes_read: int = 0
     evidence_dropped: int = 0                                  # repeats over the per-document evidence cap
@@ -96,6 +97,9 @@ class BuildReport:
         out += [f"| {c} | {n} |" for c, n in sorted(self.entities_per_class.items())]
         out += ["", "## Facts per predicate (distinct triples)", "", "| predicate | triples |", "|---|---|"]
         out += [f"| {p} | {n} |" for p, n in sorted(self.facts_per_predicate.items())]
+        out += ["", "## Rules that fired (claims, before the ontology check; ids as in ontology/patterns/rules.tsv)", "",
+                "| rule | claims |", "|---|---|"]
+        out += [f"| {rule} | {n} |" for rule, n in sorted(self.rules_fired.items(), key=lambda kv: (-kv[1], kv[0]))]
         out += ["", f"## Rejected claims ({len(self.rejected)})", "",
                 "Claims whose subject or object class breaks the property's domain/range never enter the graph.", "",
                 "| document | claim | rule | reason | sentence |", "|---|---|---|---|---|"]

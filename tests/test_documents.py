@@ -416,3 +416,15 @@ def test_a_binary_file_is_still_refused(tmp_path):
     path.write_bytes(bytes(range(256)) * 64)
     with pytest.raises(DecodeError, match="binary"):
         read_document(path)
+
+
+def test_repairs_reach_the_build_report(tmp_path):
+    from kg.pipeline import BuildOptions, build
+
+    seeds = tmp_path / "in"
+    seeds.mkdir()
+    sentence = "國產GPU企業摩爾線程發布新款晶片，採用7納米工藝，面向數據中心市場。\n".encode("utf-8")
+    (seeds / "page.txt").write_bytes(sentence * 10 + b"\xff" + sentence * 10)
+    report = build(seeds, tmp_path / "out", BuildOptions(use_model=False))
+    assert any("page.txt: 1 undecodable byte(s) replaced" in p for p in report.problems), report.problems
+    assert "undecodable byte" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")

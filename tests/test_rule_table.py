@@ -92,3 +92,14 @@ def test_a_row_without_example_is_rejected(tmp_path):
     path = _table_with(tmp_path, f"\t{row.example}\t{row.expect}", "\t\t")
     with pytest.raises(ConfigError, match="needs an example sentence"):
         read_table(path)
+
+
+def test_pipeline_start_up_refuses_a_bad_table_with_file_and_line(tmp_path, monkeypatch):
+    import kg.rules.table as table
+    from kg.pipeline import BuildOptions, Pipeline
+
+    bad = _table_with(tmp_path, "rule:listed\tcorporate.listed\tlistedOn\tCompany\tExchange\t",
+                      "rule:listed\tcorporate.listed\tlistedOn\tCompany\tMarket\t")
+    monkeypatch.setattr(table, "DEFAULT_PATH", bad)
+    with pytest.raises(ConfigError, match=r"rules\.tsv line \d+ \(rule:listed\): listedOn: range is Exchange, got Market"):
+        Pipeline(BuildOptions(use_model=False))
