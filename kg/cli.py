@@ -184,5 +184,23 @@ def view(entity: str, exports_dir: Path, open_page: bool) -> None:
         click.launch(str(page))
 
 
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--graph", type=click.Path(dir_okay=False, path_type=Path), default=Path("exports/graph.ttl"),
+              show_default=True, help="The exported graph to search.")
+@click.option("--max-hops", type=int, default=4, show_default=True, help="Longest chain of relations to accept.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def path(a: str, b: str, graph: Path, max_hops: int, fmt: str) -> None:
+    """How A and B are connected: the shortest chains of relations, each hop with its evidence sentence."""
+    from kg.paths import find_paths, format_paths
+
+    try:
+        paths = find_paths(graph, a, b, max_hops=max_hops)
+    except KgError as error:
+        fail(error)
+    click.echo(format_paths(paths, a, b, as_json=fmt == "json"), nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

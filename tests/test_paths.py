@@ -36,3 +36,17 @@ def test_json_and_unknown_names(seed_graph_path):
     assert data[0]["hops"][0]["predicate"] == "listedOn"
     with pytest.raises(InputError, match="no entity called"):
         find_paths(seed_graph_path, "不存在的公司", "沐曦")
+
+
+def test_cli_path(seed_graph_path):
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    runner = CliRunner()
+    done = runner.invoke(main, ["path", "摩爾線程", "沐曦", "--graph", str(seed_graph_path)])
+    assert done.exit_code == 0 and "—listedOn→" in done.output
+    as_json = runner.invoke(main, ["path", "摩爾線程", "沐曦", "--graph", str(seed_graph_path), "--format", "json"])
+    assert json.loads(as_json.output)[0]["entities"][0] == "MooreThreads"
+    missing = runner.invoke(main, ["path", "摩爾線程", "不存在的公司", "--graph", str(seed_graph_path)])
+    assert missing.exit_code == 2 and "no entity called" in missing.output
