@@ -10,6 +10,12 @@ well formed. A mention's confidence is the geometric mean of the probabilities o
 through the isotonic calibration fitted at training time on names the model never saw (so 0.8 means
 about 80 % of such mentions were right there).
 
+Feature set "v2" (ner-zh-v2, kg/ner_features.py) adds per character its jieba word position, a
+character class and context cues (quotes, next head word, last trigger). ``find`` then runs the junk
+filter ``clean_spans``: edge punctuation is trimmed, and mentions in litter lines (bylines, sources,
+captions, menus), dates and bare figures, personal names, spans made of generic words and fragments of
+a dictionary word are dropped.
+
 Each article is cut into sentence-sized chunks; the chunks go through the model in fixed batches (the
 same batches whatever the number of processes, so results never depend on it), on two processes when
 the text is large enough to pay for the fork.
@@ -44,8 +50,10 @@ class NerModel:
 
     def __init__(self, nlp, name: str, calibration: list[list[float]] | None = None,
                  labels: Sequence[str] = (), processes: int | None = None, decoder: str = "viterbi",
-                 min_confidence: float = MIN_CONFIDENCE, held_out_calibration: list[list[float]] | None = None):
+                 min_confidence: float = MIN_CONFIDENCE, held_out_calibration: list[list[float]] | None = None,
+                 filter_junk: bool = True):
         self.nlp = nlp
+        self.filter_junk = filter_junk
         self.min_confidence = min_confidence
         self.name = name
         self.decoder = decoder
@@ -72,8 +80,11 @@ class NerModel:
             from kg.train import install_norms
 
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            features = meta.get("config", {}).get("features", "v1")
+            if features == "v2":
+                import kg.ner_features  # noqa: F401  (registers the `kg_features` component)
             nlp = spacy.load(model_dir)
-            install_norms(nlp)
+            install_norms(nlp, features)
         except Exception as error:  # a damaged model directory
             raise ConfigError(f"NER model in {model_dir} cannot be loaded ({error}): run `kg train` to rebuild it") from error
         return cls(nlp, meta["name"], meta.get("calibration"), meta.get("labels", ()), processes,
@@ -92,8 +103,10 @@ class NerModel:
         raw = self.predict_raw(texts)
         out = []
         for text, found in zip(texts, raw):
-            mentions = [Mention(s, e, text[s:e], label, None, self.name, self.calibrate(score))
-                        for s, e, label, score in found]
+            if self.filter_junk:
+                found = [f for f in clean_spans(text, found) if f[4] is None]
+            mentions = [Mention(f[0], f[1], text[f[0]:f[1]], f[2], None, self.name, self.calibrate(f[3]))
+                        for f in found]
             out.append([m for m in mentions if m.confidence >= self.min_confidence])
         return out
 
@@ -300,3 +313,127 @@ def split_chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, int]]:
         out.append((start, start + cut))
         start += cut
     return [(s, e) for s, e in out if text[s:e].strip()]
+
+
+# ------------------------------------------------------------------------------------- junk filter
+#: a line that is page litter, not prose: strong markers anywhere, weak ones only in a short line
+#: (also used by data/ner/make_real_annotations.py to pick hard negatives)
+LITTER_STRONG = re.compile(
+    r"来源[:：]|來源[:：]|编辑[:：]|編輯[:：]|责任编辑|責任編輯|记者|記者|作者[:：]|图片来源|圖片來源|图源|圖源|"
+    r"打开网易|打開網易|查看精彩|查看更多|分享到|分享好友|点击|點擊|扫码|掃碼|扫一扫|掃一掃|版权所有|版權所有|"
+    r"免责声明|免責聲明|上一篇|下一篇|举报|舉報|二维码|二維碼|原标题|原標題|阅读全文|閱讀全文|阅读完|閱讀完|"
+    r"▲|图[:：/]|圖[:：/]|（图|（圖|\(图|\(圖|网站首页|網站首頁")
+LITTER_WEAK = re.compile(r"首页|首頁|登录|登錄|注册|註冊|评论|評論|收藏|微信|微博|APP|App|关注|關注|返回|热门|熱門|推荐|推薦|"
+                         r"分享|打开|打開|查看|图片|圖片|视频|視頻|资讯|資訊|频道|頻道")
+_EDGE = "，,、。.：:；;！!？?\"'“”‘’「」『』《》〈〉【】[]·•…—–-/|◎▲●■★◆○※ \t\u3000"
+_PAIRS = {"(": ")", "（": "）", "[": "]", "【": "】", "《": "》", "「": "」", "“": "”"}
+_UNIT = r"(?:w|kw|gb|tb|mb|nm|mm|ghz|mhz|tops|tflops|pflops|gbps|tbps|gb/s|tb/s|v|%|万|亿|元|个|倍|代|期|届|年|月|日)"
+_NUMERIC = re.compile(r"^[\d\s.,，%~～\-–/+]+" + _UNIT + r"?(?:[\s\-–~～]+[\d.]+" + _UNIT + r"?)?$")
+_DATE = re.compile(r"^(?:\d+\s*年)?(?:\d+\s*月份?)?(?:\d+\s*[日号號])?(?:[上下]半年|第?[一二三四1-4]季度)?$")
+_DATE_START = re.compile(r"^(?:\d+\s*年\s*)?\d+\s*(?:月份?|日)|^\d{4}\s*年")
+#: classes whose names are ordinary words anyway (markets, technologies): the generic-word test is not for them
+_GENERIC_OK = {"Market", "Technology"}
+#: Simplified, lower-case words that name kinds of things, not things (a span made of these only is junk)
+GENERIC = ("集成电路", "微电子", "新材料", "服务器", "电子", "半导体", "芯片", "晶片", "显卡", "科技", "股份", "公司",
+           "集团", "龙头", "企业", "厂商", "国家队", "软件", "平台", "硬件", "数学", "算力", "带宽", "高带宽", "存储",
+           "内存", "技术", "产品", "系列", "国产", "处理器", "产业", "加速卡", "板卡", "模组", "设备", "材料",
+           "gpu", "ai", "大模型", "模型", "研究", "中国", "国内", "国际", "全球", "美国", "新", "第一",
+           "人工智能", "智能", "计算", "数据", "信息", "网络", "通信", "系统", "方案", "解决方案", "生态")
+_GENERIC_RE = re.compile("^(?:" + "|".join(sorted(map(re.escape, GENERIC), key=len, reverse=True)) + ")+$")
+_SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任"
+                "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯史陶黎贺顾毛郝龚邵万钱严覃戴莫孔汤")
+_TITLE_BEFORE = re.compile(r"(?:董事长|总裁|总经理|ceo|cto|coo|创始人|首席执行官|首席|主席|院士|教授|博士|记者|编辑|作者|"
+                           r"负责人|总监|副总|经理|分析师|研究员|部长|局长|先生|女士|执行长|董事|总工|工程师|创办人)\s*$")
+_SPEECH_AFTER = re.compile(r"^\s*(?:表示|称|說|说|指出|透露|认为|介绍|坦言|强调|回应|提到|说道|直言|告诉|曾|在接受|先生|女士|博士|教授)")
+
+
+def clean_spans(text: str, found: Sequence[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float, str | None]]:
+    """Model spans with edge punctuation trimmed, each with the reason it is junk (None = keep): ``litter``
+    (a byline, source, caption, share or menu line), ``number`` (a date or a bare figure), ``person``
+    (a personal name: surname-initial, with a title before or a speech verb after), ``generic`` (made of
+    words that name kinds, 集成电路, 服務器, 微電子), ``fragment`` (a border cuts a dictionary word:
+    百度公|司, 中科曙光營|收)."""
+    from kg.train import char_norm
+
+    out = []
+    lines: dict[tuple[int, int], tuple[str, list[str] | None]] = {}
+    for s, e, label, score in found:
+        s, e = _trim_edges(text, s, min(e, len(text)))
+        if e <= s:
+            continue
+        ls = text.rfind("\n", 0, s) + 1
+        le = text.find("\n", e)
+        le = len(text) if le < 0 else le
+        if (ls, le) not in lines:
+            lines[ls, le] = ("".join(c if len(c) == 1 else "\0" for c in map(char_norm, text[ls:le])), None)
+        norm, words = lines[ls, le]
+        line = text[ls:le]
+        span = norm[s - ls:e - ls]
+        reason = None
+        if _is_litter(line, s - ls, e - ls):
+            reason = "litter"
+        elif ((_NUMERIC.match(span) and not (label == "Chip" and span.isdigit())) or _DATE.match(span)
+              or (label != "Policy" and _DATE_START.match(span))):
+            reason = "number"
+        elif label not in _GENERIC_OK and _GENERIC_RE.match(span.replace(" ", "")):
+            reason = "generic"
+        elif _is_person(span, norm[:s - ls], norm[e - ls:]):
+            reason = "person"
+        else:
+            if words is None:
+                from kg.ner_features import word_positions
+
+                words = word_positions(norm)
+                lines[ls, le] = (norm, words)
+            if _cuts_word(words, s - ls, e - ls):
+                reason = "fragment"
+        out.append((s, e, label, score, reason))
+    return out
+
+
+_CLAUSE_MARK = re.compile(r"[，,。！？!?；;]")
+
+
+def _is_litter(line: str, s: int, e: int) -> bool:
+    """A span in litter: a short line of menu/button words, or a byline/source/caption marker before the
+    name in its clause and close to it (来源：X, 記者 X, （圖：X）, 打開網易新聞)."""
+    if len(line.strip()) <= 30 and LITTER_WEAK.search(line[:s] + " " * (e - s) + line[e:]):
+        return True
+    cs = max((m.end() for m in _CLAUSE_MARK.finditer(line, 0, s)), default=0)
+    m2 = _CLAUSE_MARK.search(line, e)
+    ce = m2.start() if m2 else len(line)
+    return any(m.start() < e and s - m.end() <= 12 for m in LITTER_STRONG.finditer(line, cs, ce))
+
+
+def _trim_edges(text: str, s: int, e: int) -> tuple[int, int]:
+    while True:
+        s0, e0 = s, e
+        while s < e and text[s] in _EDGE:
+            s += 1
+        while e > s and text[e - 1] in _EDGE:
+            e -= 1
+        # an opening bracket without its closing one (or the reverse) at an edge
+        if e > s and text[e - 1] in _PAIRS and True:
+            e -= 1
+        if e > s and text[s] in _PAIRS.values():
+            s += 1
+        if e > s and text[e - 1] in _PAIRS.values():
+            opener = next(o for o, c in _PAIRS.items() if c == text[e - 1])
+            if opener not in text[s:e - 1]:
+                e -= 1
+        if e > s and text[s] in _PAIRS and _PAIRS[text[s]] not in text[s + 1:e]:
+            s += 1
+        if (s, e) == (s0, e0):
+            return s, e
+
+
+def _is_person(span: str, before: str, after: str) -> bool:
+    if not (2 <= len(span) <= 3 and all("\u4e00" <= c <= "\u9fff" for c in span) and span[0] in _SURNAMES):
+        return False
+    return bool(_TITLE_BEFORE.search(before[-8:]) or _SPEECH_AFTER.match(after[:6]))
+
+
+def _cuts_word(words: list[str], s: int, e: int) -> bool:
+    """Does the span start or end inside a jieba dictionary word (not one its HMM put together: names)?"""
+    first, last = words[s], words[e - 1]
+    return bool((first[:1] in "IE" and first[2:] not in "ns") or (last[:1] in "BI" and last[2:] not in "ns"))

@@ -9,6 +9,10 @@ scorer, so the table shows what the model adds on names the lexicon cannot know.
     from kg.ner_eval import loao
     report = loao(epochs=8)
     print(report.markdown())
+
+``kfold`` (benchmarks/eval_ner_kfold.py) is the same idea over the 33 real dev articles in 5 folds:
+mention scores per class and on names unseen in training, and entity-type recall of a rebuild of the
+held-out fold with the restricted lexicon, lexicon only vs lexicon + the fold's model.
 """
 from __future__ import annotations
 
@@ -367,3 +371,290 @@ def loao(epochs: int = 8, seed: int = 0, processes: int = 2, relations: bool = F
         else:
             folds = [_fold_worker(a) for a in args]
     return LoaoReport(folds, time.perf_counter() - t0, epochs)
+
+
+# ------------------------------------------------------------------------------- k-fold over dev articles
+#: the development articles and their gold (../shared/eval/dev): the k-fold evaluation's held-out text
+DEV_DIR = Path(os.environ.get("KG_DEV_DIR", ROOT.parent / "shared" / "eval" / "dev"))
+DEV_GOLD = DEV_DIR / "gold.tsv"
+JUNK_REASONS = ("litter", "number", "generic", "person", "fragment")
+
+
+def dev_articles() -> list[str]:
+    return sorted(p.name for p in DEV_DIR.glob("*.txt"))
+
+
+def make_folds(names: Sequence[str], k: int = 5, seed: int = 0) -> list[list[str]]:
+    """K folds of the articles by a seeded shuffle (the same split as benchmarks/eval_relation_kfold.py)."""
+    import random
+
+    order = sorted(names)
+    random.Random(seed).shuffle(order)
+    return [sorted(order[i::k]) for i in range(k)]
+
+
+def fold_text(docs: Sequence[str], directory: Path = DEV_DIR) -> str:
+    return "\n".join(re.sub(r"[\r\n]+", "", (directory / d).read_text(encoding="utf-8")) for d in docs)
+
+
+def training_keys(held_out_text: str, exclude_docs: Sequence[str], config: TrainConfig) -> set[str]:
+    """Keys of every name a fold's model can have met in training: annotated spans of the seeds and the
+    other folds' dev articles, silver spans learnt as written, and the (restricted) name pools."""
+    from kg.train import load_name_pools, load_real_examples, load_silver, restrict_pools
+
+    keys = {name_key(ex.text[s:e]) for ex in load_seed_examples() for s, e, _ in ex.spans}
+    if config.real_gold:
+        keys |= {name_key(ex.text[s:e]) for ex in load_real_examples(exclude_docs=exclude_docs)[0] for s, e, _ in ex.spans}
+    if config.silver:
+        keys |= {name_key(ex.text[s:e]) for ex in load_silver(banned_text=held_out_text)
+                 for s, e, _ in ex.spans if (s, e) not in ex.force}
+    pools = restrict_pools(load_name_pools(), held_out_text)
+    keys |= {name_key(n) for names in pools.values() for n in names}
+    return keys
+
+
+def kfold_train_fold(index: int, docs: Sequence[str], workdir: Path, config: TrainConfig, seed: int = 0,
+                     reuse: bool = False) -> dict:
+    """Train fold ``index``'s model (without ``docs``, their names out of pools and silver) and collect its
+    raw predictions on the held-out articles: (doc, text, class, dev-calibrated confidence, junk reason).
+    ``reuse``: a model already in the work directory, trained with the same config, is used as it is
+    (to re-score a change of the junk filter or the calibration without retraining)."""
+    from kg.ner import NerModel, clean_spans
+
+    flat = fold_text(docs)
+    model_dir = workdir / f"model-{index}"
+    timing = workdir / f"model-{index}.seconds"
+    meta_path = model_dir / "kg-ner.json"
+    if reuse and meta_path.is_file() and timing.is_file() and \
+            json.loads(meta_path.read_text(encoding="utf-8"))["config"] == config.__dict__:
+        seconds = float(timing.read_text())
+    else:
+        t0 = time.perf_counter()
+        train(model_dir, seed=seed, config=config, exclude_docs=list(docs), held_out_text=flat)
+        seconds = time.perf_counter() - t0
+        timing.write_text(f"{seconds:.1f}\n")
+    model = NerModel.load(model_dir, processes=1, min_confidence=0.0)
+    model._held_x, model._held_y = [], []          # stage 2 is fitted on these very predictions afterwards
+    predictions = []
+    for doc in docs:
+        articles = kept_articles(DEV_DIR / doc)
+        for article, found in zip(articles, model.predict_raw([a.text for a in articles])):
+            for s, e, label, score, reason in clean_spans(article.text, found):
+                predictions.append([doc, article.text[s:e], label, model.calibrate(score), reason])
+    size = sum(p.stat().st_size for p in model_dir.rglob("*") if p.is_file())
+    return {"fold": index, "docs": list(docs), "train_seconds": round(seconds, 1), "model_bytes": size,
+            "model_dir": str(model_dir), "predictions": predictions}
+
+
+def _kfold_worker(args):
+    index, docs, workdir, config, seed, reuse = args
+    return kfold_train_fold(index, docs, Path(workdir), config, seed, reuse)
+
+
+def score_kfold_fold(fold: dict, gold: dict[str, list[GoldEntity]], threshold: float, calibration: list[list[float]],
+                     seen: set[str], junk_filter: bool = True) -> dict:
+    """Mention scores of one fold at ``threshold`` on the stage-2 calibrated confidence."""
+    from kg.ner import _step
+
+    by_class: dict[str, Counts] = defaultdict(Counts)
+    unseen = Counts()
+    errors: list[str] = []
+    xs, ys = [c[0] for c in calibration], [c[1] for c in calibration]
+    for doc in fold["docs"]:
+        predicted = [(t, c) for d, t, c, conf, reason in fold["predictions"]
+                     if d == doc and (reason is None or not junk_filter) and (_step(xs, ys, conf) if xs else conf) >= threshold]
+        bc, un, err = score_mentions(predicted, gold.get(doc, []), seen=seen)
+        for c, n in bc.items():
+            by_class[c].add(n)
+        unseen.add(un)
+        errors += [f"{doc}: {e}" for e in err]
+    return {"by_class": dict(by_class), "unseen": unseen, "errors": errors}
+
+
+def kfold_calibration(folds: list[dict], gold: dict[str, list[GoldEntity]]) -> list[list[float]]:
+    """Stage 2: isotonic map from the fold models' dev-calibrated confidence to held-out precision (junk filtered)."""
+    from kg.train import fit_calibration
+
+    scored = []
+    for f in folds:
+        for doc in f["docs"]:
+            preds = [(t, c, conf) for d, t, c, conf, reason in f["predictions"] if d == doc and reason is None]
+            scored += judge(preds, gold.get(doc, []))
+    return fit_calibration(scored, bins=12)
+
+
+def kfold_rebuild(index: int, docs: Sequence[str], model_dir: Path | None, workdir: Path) -> dict[str, dict]:
+    """Build the held-out articles with the restricted lexicon: lexicon only, and lexicon + the fold's model
+    (relation model off in both); the shared scorer's JSON for each."""
+    import shutil
+
+    from kg.pipeline import BuildOptions, build
+
+    seeds = workdir / f"articles-{index}"
+    seeds.mkdir(parents=True, exist_ok=True)
+    for d in docs:
+        shutil.copyfile(DEV_DIR / d, seeds / d)
+    lexicon = restricted_lexicon(fold_text(docs), workdir / f"lexicon-{index}.tsv")
+    out = {}
+    runs = [("lexicon", False)] + ([("lexicon+model", True)] if model_dir else [])
+    for tag, use_model in runs:
+        exports = workdir / f"exports-{index}-{tag}"
+        build(seeds, exports, BuildOptions(use_model=use_model, lexicon_path=lexicon, model_dir=model_dir,
+                                           use_relation_model=False, formats=("turtle", "report")))
+        out[tag] = score_graph(exports / "graph.ttl", docs=list(docs), gold=DEV_GOLD)
+    return out
+
+
+def _counts_dict(by_class: dict[str, Counts], unseen: Counts) -> dict:
+    m = Counts()
+    for n in by_class.values():
+        m.add(n)
+    return {"precision": round(m.precision, 4), "recall": round(m.recall, 4), "predicted": m.tp + m.fp, "correct": m.tp,
+            "gold": m.total, "found": m.found, "unseen_recall": round(unseen.recall, 4), "unseen_gold": unseen.total,
+            "unseen_found": unseen.found,
+            "by_class": {c: {"predicted": n.tp + n.fp, "correct": n.tp, "precision": round(n.precision, 4),
+                             "gold": n.total, "found": n.found, "recall": round(n.recall, 4)}
+                         for c, n in sorted(by_class.items()) if n.tp + n.fp + n.total}}
+
+
+def kfold(config: TrainConfig, k: int = 5, seed: int = 0, fold_seed: int = 0, processes: int = 2,
+          only: Sequence[int] | None = None, calibration: list[list[float]] | None = None, rebuild: bool = True,
+          threshold: float = MIN_CONFIDENCE, workdir: Path | None = None, reuse: bool = False,
+          progress: Callable[[str], None] | None = None) -> dict:
+    """K-fold evaluation of the NER recipe ``config`` over the dev articles (benchmarks/eval_ner_kfold.py).
+
+    Each fold's model is trained on the seeds + the other folds (+ silver), with every name of the held-out
+    fold out of the pools and the silver labels; its mentions on the held-out articles are scored against
+    their gold `a` rows, and the held-out articles are rebuilt with the restricted lexicon, lexicon only vs
+    lexicon + model. ``calibration`` (stage 2) is fitted on all folds' predictions unless given (a re-run of
+    ``only`` some folds uses the committed one)."""
+    import multiprocessing as mp
+    import tempfile
+
+    say = progress or (lambda msg: None)
+    gold = read_gold(DEV_GOLD)
+    folds_docs = make_folds(dev_articles(), k, fold_seed)
+    indices = list(only) if only is not None else list(range(k))
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="kg-nerkfold-") as tmp:
+        work = Path(workdir or tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        args = [(i, folds_docs[i], str(work), config, seed, reuse) for i in indices]
+        if processes > 1 and len(args) > 1:
+            with mp.get_context("fork").Pool(min(processes, len(args)), maxtasksperchild=1) as pool:
+                folds = []
+                for r in pool.imap(_kfold_worker, args):
+                    say(f"fold {r['fold']}: trained in {r['train_seconds']:.0f}s")
+                    folds.append(r)
+        else:
+            folds = []
+            for a in args:
+                folds.append(_kfold_worker(a))
+                say(f"fold {a[0]}: trained in {folds[-1]['train_seconds']:.0f}s")
+        steps = calibration if calibration is not None else kfold_calibration(folds, gold)
+        for f in folds:
+            meta_path = Path(f["model_dir"]) / "kg-ner.json"
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            meta["held_out_calibration"] = steps
+            meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            seen = training_keys(fold_text(f["docs"]), f["docs"], config)
+            on = score_kfold_fold(f, gold, threshold, steps, seen, junk_filter=True)
+            off = score_kfold_fold(f, gold, threshold, steps, seen, junk_filter=False)
+            f["mentions"] = _counts_dict(on["by_class"], on["unseen"])
+            f["mentions_without_junk_filter"] = _counts_dict(off["by_class"], off["unseen"])
+            f["errors"] = on["errors"]
+            f["junk_dropped"] = _junk_summary(f, gold, threshold, steps)
+            f["sweep"] = {str(t): _counts_dict(*_pick(score_kfold_fold(f, gold, t, steps, seen)))
+                          for t in (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)}
+            if rebuild:
+                f["rebuild"] = {tag: {key: r.get(key) for key in ("entity_type_recall", "relation_precision",
+                                                                   "relation_recall", "relations_found", "relations_required",
+                                                                   "judged_triples")}
+                                for tag, r in kfold_rebuild(f["fold"], f["docs"], Path(f["model_dir"]), work).items()}
+                say(f"fold {f['fold']}: entity-type recall {f['rebuild']['lexicon']['entity_type_recall']:.3f} -> "
+                    f"{f['rebuild']['lexicon+model']['entity_type_recall']:.3f}; mentions P {f['mentions']['precision']:.3f} "
+                    f"R {f['mentions']['recall']:.3f}")
+            del f["model_dir"]
+    return {"k": k, "fold_seed": fold_seed, "seed": seed, "threshold": threshold, "config": config.__dict__,
+            "calibration": steps, "seconds": round(time.perf_counter() - t0, 1), "folds": folds,
+            "summary": kfold_summary(folds)}
+
+
+def _pick(scored: dict) -> tuple:
+    return scored["by_class"], scored["unseen"]
+
+
+def _junk_summary(fold: dict, gold: dict[str, list[GoldEntity]], threshold: float, steps) -> dict:
+    """What the junk filter dropped (distinct mentions above the threshold), and how many of them were right."""
+    from kg.ner import _step
+
+    xs, ys = [c[0] for c in steps], [c[1] for c in steps]
+    out: dict[str, dict] = {}
+    seen = set()
+    for doc, text, cls, conf, reason in fold["predictions"]:
+        if reason is None or _step(xs, ys, conf) < threshold or (doc, text, cls) in seen:
+            continue
+        seen.add((doc, text, cls))
+        ok = judge([(text, cls, 1.0)], gold.get(doc, []))[0][1]
+        r = out.setdefault(reason, {"dropped": 0, "right": 0, "examples": []})
+        r["dropped"] += 1
+        r["right"] += ok
+        if len(r["examples"]) < 12:
+            r["examples"].append(f"{text}/{cls}" + (" (right)" if ok else ""))
+    return out
+
+
+def kfold_summary(folds: list[dict]) -> dict:
+    """Mean (and sample sd) over folds and pooled counts of the mention scores and the rebuild recalls."""
+    import statistics
+
+    def stats(values):
+        values = [v for v in values if v is not None]
+        if not values:
+            return None
+        return {"mean": round(statistics.mean(values), 4),
+                "sd": round(statistics.stdev(values), 4) if len(values) > 1 else 0.0}
+
+    out: dict = {}
+    for key in ("mentions", "mentions_without_junk_filter"):
+        out[key] = {m: stats([f[key][m] for f in folds]) for m in ("precision", "recall", "unseen_recall")}
+        pooled_c = {name: sum(f[key][name] for f in folds) for name in ("predicted", "correct", "gold", "found",
+                                                                        "unseen_gold", "unseen_found")}
+        pooled_c["precision"] = round(pooled_c["correct"] / pooled_c["predicted"], 4) if pooled_c["predicted"] else 0.0
+        pooled_c["recall"] = round(pooled_c["found"] / pooled_c["gold"], 4) if pooled_c["gold"] else 0.0
+        pooled_c["unseen_recall"] = round(pooled_c["unseen_found"] / pooled_c["unseen_gold"], 4) if pooled_c["unseen_gold"] else 0.0
+        by_class: dict[str, dict] = {}
+        for f in folds:
+            for c, n in f[key]["by_class"].items():
+                b = by_class.setdefault(c, {"predicted": 0, "correct": 0, "gold": 0, "found": 0})
+                for name in b:
+                    b[name] += n[name]
+        for b in by_class.values():
+            b["precision"] = round(b["correct"] / b["predicted"], 4) if b["predicted"] else None
+            b["recall"] = round(b["found"] / b["gold"], 4) if b["gold"] else None
+        pooled_c["by_class"] = dict(sorted(by_class.items()))
+        out[key]["pooled"] = pooled_c
+    if all("rebuild" in f for f in folds):
+        lex = [f["rebuild"]["lexicon"]["entity_type_recall"] for f in folds]
+        mod = [f["rebuild"]["lexicon+model"]["entity_type_recall"] for f in folds]
+        out["entity_type_recall"] = {"lexicon": stats(lex), "lexicon+model": stats(mod),
+                                     "gain": stats([b - a for a, b in zip(lex, mod)])}
+        for tag in ("lexicon", "lexicon+model"):   # relations pooled over folds (precision over judged triples)
+            rb = [f["rebuild"][tag] for f in folds]
+            judged = sum(r.get("judged_triples") or 0 for r in rb)
+            out.setdefault("relations_pooled", {})[tag] = {
+                "found": sum(r["relations_found"] for r in rb), "required": sum(r["relations_required"] for r in rb),
+                "recall": round(sum(r["relations_found"] for r in rb) / max(1, sum(r["relations_required"] for r in rb)), 4),
+                "judged": judged,
+                "precision": round(sum((r.get("relation_precision") or 0) * (r.get("judged_triples") or 0) for r in rb) / judged, 4)
+                if judged else None}
+    out["sweep"] = {}
+    for t in folds[0].get("sweep", {}):
+        pc = {name: sum(f["sweep"][t][name] for f in folds) for name in ("predicted", "correct", "gold", "found",
+                                                                          "unseen_gold", "unseen_found")}
+        out["sweep"][t] = {"precision": round(pc["correct"] / pc["predicted"], 4) if pc["predicted"] else 0.0,
+                           "recall": round(pc["found"] / pc["gold"], 4) if pc["gold"] else 0.0,
+                           "unseen_recall": round(pc["unseen_found"] / pc["unseen_gold"], 4) if pc["unseen_gold"] else 0.0}
+    out["train_seconds"] = stats([f["train_seconds"] for f in folds])
+    out["model_bytes"] = max(f["model_bytes"] for f in folds)
+    return out

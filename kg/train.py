@@ -10,7 +10,14 @@ model:
 * every sentence in Traditional and in its OpenCC Simplified (`t2s`) and Taiwan (`s2twp`) views;
 * **lexicon dropout**: a fixed share of each class's names never reaches training (it fills the dev
   set instead), and a share of every fill is a synthetic name, so the model has to read context and
-  shape rather than recall names.
+  shape rather than recall names;
+* real sentences (``real_gold``, ``silver``): `data/ner/dev_gold.jsonl` (the dev articles' sentences
+  annotated from their gold, less ``exclude_docs``), `data/ner/silver.jsonl` (corpus sentences with the
+  lexicon's matches; the spans of dropped-out or held-out lexicon entries are always swapped, never
+  learnt as written) and `data/ner/litter.jsonl` (hard negatives); see data/ner/make_real_annotations.py.
+
+Feature set "v2" (``TrainConfig.features``; kg/ner_features.py) adds jieba word positions, a character
+class and context cues to the character form and shape of "v1".
 
 The model is a blank `zh` pipeline (character segmenter): a small CNN `tok2vec` (hash embeddings of
 the character's Simplified form and shape; width 48, depth 3) and a `tagger` whose labels are the
@@ -39,6 +46,11 @@ DEFAULT_MODEL_DIR = ROOT / "models" / "ner"
 DEFAULT_LEXICON = ROOT / "ontology" / "lexicon.tsv"
 MODEL_NAME = "ner-zh-v1"
 
+
+def model_name(config: "TrainConfig") -> str:
+    """ner-zh-v1 (character form and shape) or ner-zh-v2 (+ word and context features, real sentences)."""
+    return MODEL_NAME if config.features == "v1" else f"ner-zh-{config.features}"
+
 #: the model's labels: class local names of the core vocabulary
 LABELS = ("Company", "Organization", "GovernmentAgency", "ResearchInstitution", "Exchange", "Fund",
           "Chip", "Architecture", "SoftwarePlatform", "System", "Market", "Technology", "Policy")
@@ -53,6 +65,9 @@ class Example:
     text: str
     spans: list[Span]
     doc: str = ""
+    #: spans (as (start, end)) that must never be learnt as written: silver names under lexicon dropout or
+    #: of a held-out fold; every use of the sentence swaps them for another name of the class
+    force: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,12 @@ class TrainConfig:
     dev_share: float = 0.15         # lexicon dropout: share of each class's names kept out of training
     decoder: str = "viterbi"        # inference spans: "viterbi" (BILUO tagger, constrained decoding) or "ner"
     parser: bool = False            # also train a transition-based `ner` on the shared features
+    features: str = "v2"            # "v1": character form + shape; "v2": + jieba word position, context cues (kg/ner_features.py)
+    real_gold: bool = True          # train on data/ner/dev_gold.jsonl (the dev articles' gold names), less exclude_docs
+    real_variants: int = 3          # mention-replaced copies of each dev-gold sentence per epoch
+    real_negatives: int = 150       # entity-free dev-article sentences per epoch
+    silver: int = 1500              # silver corpus sentences per epoch (data/ner/silver.jsonl), sampled
+    silver_replace: float = 0.5     # chance that a silver span is swapped for another name of its class
 
 
 @dataclass
@@ -152,6 +173,51 @@ def load_negatives(path: Path = DATA_DIR / "negatives.jsonl", exclude_docs: Iter
     if not path.is_file():
         return []
     return [Example(e.text, [], e.doc) for e in load_seed_examples(path, exclude_docs)]
+
+
+def load_real_examples(path: Path = DATA_DIR / "dev_gold.jsonl", exclude_docs: Iterable[str] = ()
+                       ) -> tuple[list[Example], list[Example]]:
+    """The dev articles' sentences annotated from their gold (make_real_annotations.py): (with names, without)."""
+    if not path.is_file():
+        return [], []
+    examples = load_seed_examples(path, exclude_docs)
+    return [ex for ex in examples if ex.spans], [ex for ex in examples if not ex.spans]
+
+
+def lexicon_forms(lexicon_path: Path | None = DEFAULT_LEXICON) -> dict[str, list[str]]:
+    """Lexicon id -> its surface forms (labels and aliases)."""
+    out: dict[str, list[str]] = {}
+    if not lexicon_path or not Path(lexicon_path).is_file():
+        return out
+    with Path(lexicon_path).open(encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if row and not row[0].startswith("#") and row[0] != "id":
+                row = row + [""] * 6
+                out[row[0].strip()] = [n.strip() for n in (row[2], row[3], row[4], *row[5].split("|")) if n.strip()]
+    return out
+
+
+def load_silver(path: Path = DATA_DIR / "silver.jsonl", banned_ids: Iterable[str] = (), banned_text: str = ""
+                ) -> list[Example]:
+    """Corpus sentences with the lexicon's matches as spans (make_real_annotations.py). A span of a
+    ``banned_ids`` entry (lexicon dropout, or an entry the held-out fold names) or whose name occurs in
+    ``banned_text`` is marked ``force``: it is always swapped for another name, never learnt as written."""
+    if not path.is_file():
+        return []
+    banned = set(banned_ids)
+    hay = name_key(banned_text) if banned_text else ""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        spans, force = [], set()
+        for s, e, label, key in d["spans"]:
+            spans.append((s, e, label))
+            if key in banned or (hay and name_key(d["text"][s:e]) in hay):
+                force.add((s, e))
+        out.append(Example(d["text"], spans, d.get("doc", ""), frozenset(force)))
+    return out
 
 
 def load_templates(path: Path = DATA_DIR / "templates.txt") -> list[str]:
@@ -334,7 +400,7 @@ class Augmenter:
         text, spans, shift, pos = [], [], 0, 0
         for s, e, label in sorted(ex.spans):
             text.append(ex.text[pos:s])
-            value = self.name(label, rng) if rng.random() < p else ex.text[s:e]
+            value = self.name(label, rng) if (s, e) in ex.force or rng.random() < p else ex.text[s:e]
             start = s + shift
             spans.append((start, start + len(value), label))
             text.append(value)
@@ -350,7 +416,9 @@ class Augmenter:
             out.append(convert_example(convert_example(ex, "t2s"), "s2twp"))
         return out
 
-    def epoch(self, seeds: list[Example], negatives: list[Example], rng: random.Random) -> list[Example]:
+    def epoch(self, seeds: list[Example], negatives: list[Example], rng: random.Random,
+              real: Sequence[Example] = (), real_negatives: Sequence[Example] = (), silver: Sequence[Example] = (),
+              litter: Sequence[Example] = ()) -> list[Example]:
         c = self.config
         batch: list[Example] = []
         for ex in seeds:
@@ -363,6 +431,18 @@ class Augmenter:
         if negatives:
             for ex in rng.sample(negatives, min(c.negatives, len(negatives))):
                 batch.append(rng.choice(self.views(ex, rng)))
+        for ex in real:                       # real sentences of the dev articles: as written + replaced copies
+            batch.extend(self.views(ex, rng))
+            for _ in range(c.real_variants):
+                batch.append(rng.choice(self.views(self.replace(ex, rng), rng)))
+        if real_negatives:
+            for ex in rng.sample(list(real_negatives), min(c.real_negatives, len(real_negatives))):
+                batch.append(rng.choice(self.views(ex, rng)))
+        if silver:
+            for ex in rng.sample(list(silver), min(c.silver, len(silver))):
+                batch.append(rng.choice(self.views(self.replace(ex, rng, p=c.silver_replace), rng)))
+        for ex in litter:
+            batch.append(rng.choice(self.views(ex, rng)))
         rng.shuffle(batch)
         return batch
 
@@ -375,11 +455,17 @@ def make_nlp(config: TrainConfig):
     import spacy
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
-    install_norms(nlp)
+    install_norms(nlp, config.features)
+    attrs, rows = ["NORM", "SHAPE"], [config.embed_rows, 250]
+    if config.features == "v2":
+        from kg import ner_features
+
+        nlp.add_pipe(ner_features.COMPONENT)
+        attrs, rows = attrs + ["LEMMA", "MORPH"], rows + [500, 1000]
     nlp.add_pipe("tok2vec", config={"model": {
         "@architectures": "spacy.Tok2Vec.v2",
         "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": config.width,
-                  "attrs": ["NORM", "SHAPE"], "rows": [config.embed_rows, 250], "include_static_vectors": False},
+                  "attrs": attrs, "rows": rows, "include_static_vectors": False},
         "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": config.width,
                    "depth": config.depth, "window_size": 1, "maxout_pieces": config.maxout_pieces},
     }})
@@ -400,13 +486,20 @@ def make_nlp(config: TrainConfig):
 BILUO_TAGS = ("O",) + tuple(f"{p}-{label}" for label in LABELS for p in "BILU")
 
 
-def install_norms(nlp) -> None:
-    """Make NORM the Simplified lower-case form of each character, so both scripts share features."""
-    from spacy.attrs import NORM
+def install_norms(nlp, features: str = "v1") -> None:
+    """Make NORM the Simplified lower-case form of each character, so both scripts share features; with
+    feature set v2 also SHAPE the character class of kg.ner_features.char_class."""
+    from spacy.attrs import NORM, SHAPE
 
     nlp.vocab.lex_attr_getters[NORM] = char_norm
+    if features == "v2":
+        from kg.ner_features import char_class
+
+        nlp.vocab.lex_attr_getters[SHAPE] = char_class
     for lex in nlp.vocab:
         lex.norm_ = char_norm(lex.orth_)
+        if features == "v2":
+            lex.shape_ = char_class(lex.orth_)
 
 
 def to_spacy_example(nlp, ex: Example):
@@ -414,6 +507,10 @@ def to_spacy_example(nlp, ex: Example):
     from spacy.training import offsets_to_biluo_tags
 
     doc = nlp.make_doc(ex.text)
+    if "kg_features" in nlp.pipe_names:
+        from kg.ner_features import set_features
+
+        set_features(doc)
     ents = []
     for s, e, label in ex.spans:
         span = doc.char_span(s, e, label=label, alignment_mode="expand")
@@ -502,6 +599,22 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
     if held_out_text:
         pools = restrict_pools(pools, held_out_text)
     train_pools, dev_pools = split_pools(pools, config.dev_share, seed)
+    real, real_negatives, silver, litter = [], [], [], []
+    if config.real_gold:
+        real, real_negatives = load_real_examples(exclude_docs=exclude_docs)
+    if config.silver:
+        # lexicon dropout on the silver labels: an entry with a name in the dev pools is never learnt from
+        # the corpus as written (nor are the entries the held-out text names); its names leave the pools
+        forms = lexicon_forms(lexicon_path)
+        dev_keys = {name_key(n) for names in dev_pools.values() for n in names}
+        hay = name_key(held_out_text) if held_out_text else ""
+        dropped = {i for i, fs in forms.items() if any(name_key(f) in dev_keys for f in fs)}
+        held = {i for i, fs in forms.items() if hay and any(name_key(f) and name_key(f) in hay for f in fs)}
+        silver = load_silver(banned_ids=dropped | held, banned_text=held_out_text)
+        litter = load_negatives(DATA_DIR / "litter.jsonl")
+        drop = {name_key(f) for i in dropped for f in forms[i]}
+        train_pools = {label: [n for n in names if name_key(n) not in drop] for label, names in train_pools.items()}
+    real_data = {"real": real, "real_negatives": real_negatives, "silver": silver, "litter": litter}
     augment = Augmenter(train_pools, templates, config)
     dev_augment = Augmenter(dev_pools, templates, TrainConfig(synthetic_share=0.5))
     dev_rng = random.Random(seed + 1)
@@ -512,7 +625,7 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
     dev = [convert_example(ex, "t2s") if i % 2 else ex for i, ex in enumerate(dev)]
 
     nlp = make_nlp(config)
-    first = augment.epoch(seeds, negatives, random.Random(seed * 1000))
+    first = augment.epoch(seeds, negatives, random.Random(seed * 1000), **real_data)
     examples = [to_spacy_example(nlp, ex) for ex in first]
     optimizer = nlp.initialize(lambda: examples[:500])
     optimizer.learn_rate = config.learn_rate
@@ -520,7 +633,7 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
     n_train = len(examples)
     for epoch in range(config.epochs):
         if epoch:
-            examples = [to_spacy_example(nlp, ex) for ex in augment.epoch(seeds, negatives, random.Random(seed * 1000 + epoch))]
+            examples = [to_spacy_example(nlp, ex) for ex in augment.epoch(seeds, negatives, random.Random(seed * 1000 + epoch), **real_data)]
         losses: dict[str, float] = {}
         for batch in minibatch(examples, size=compounding(config.batch_start, config.batch_end, 1.01)):
             nlp.update(batch, drop=config.dropout, sgd=optimizer, losses=losses)
@@ -535,7 +648,7 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
     gold = [[tuple(s) for s in ex.spans] for ex in dev]
     all_scores, calibration = {}, []
     for decoder in ("viterbi", "ner") if config.parser else ("viterbi",):
-        model = NerModel.from_nlp(nlp, name=f"model:{MODEL_NAME}", decoder=decoder)
+        model = NerModel.from_nlp(nlp, name=f"model:{model_name(config)}", decoder=decoder)
         raw = model.predict_raw([ex.text for ex in dev])
         scored, preds = [], []
         for found, g in zip(raw, gold):
@@ -548,9 +661,11 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
     dev_scores = all_scores[config.decoder]
     say(f"dev (unseen names): " + "; ".join(f"{d} P {v['p']:.2f} R {v['r']:.2f} F {v['f']:.2f}" for d, v in all_scores.items()))
     meta = {
-        "name": f"model:{MODEL_NAME}", "labels": list(LABELS), "seed": seed, "config": config.__dict__,
+        "name": f"model:{model_name(config)}", "labels": list(LABELS), "seed": seed, "config": config.__dict__,
         "calibration": calibration, "dev": all_scores, "n_train": n_train, "n_dev": len(dev),
         "exclude_docs": list(exclude_docs), "log": log,
+        "data": {k: len(v) for k, v in real_data.items()} | {"seeds": len(seeds), "negatives": len(negatives),
+                                                             "templates": len(templates)},
         "held_out_calibration": _held_out_calibration(),
     }
     (out_dir / "kg-ner.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n",

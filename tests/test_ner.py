@@ -162,7 +162,8 @@ def test_char_norm_unifies_scripts():
 def test_train_is_reproducible(tmp_path):
     from kg.train import train
 
-    config = TrainConfig(epochs=1, seed_variants=1, template_fills=1, negatives=10)
+    config = TrainConfig(epochs=1, seed_variants=1, template_fills=1, negatives=10, real_variants=0,
+                         real_negatives=10, silver=50)
     a = train(tmp_path / "a", seed=3, config=config)
     b = train(tmp_path / "b", seed=3, config=config)
     for part in ("tok2vec/model", "tagger/model", "kg-ner.json"):
@@ -172,9 +173,10 @@ def test_train_is_reproducible(tmp_path):
 
 # ---------------------------------------------------------------------------------- held-out quality
 
-#: held by the leave-one-article-out evaluation (README, NER model section: P 0.70, R 0.55, unseen names R 0.41
-#: at 12 epochs); the floor leaves room for run-to-run noise of a different machine, not for regressions
-LOAO_MIN = {"precision": 0.60, "recall": 0.45, "unseen_recall": 0.30}
+#: held by the leave-one-article-out evaluation (README, NER model section): ner-zh-v1 reached P 0.70, R 0.55,
+#: unseen names R 0.41; the v2 recipe P 0.72, R 0.76, seed-unseen names R 0.63 (12 epochs). The floors leave
+#: room for run-to-run noise of a different machine, not for regressions
+LOAO_MIN = {"precision": 0.65, "recall": 0.65, "unseen_recall": 0.50}
 
 
 @pytest.mark.slow
@@ -187,4 +189,106 @@ def test_loao_held_out_quality():
     assert report["unseen_recall"] >= LOAO_MIN["unseen_recall"], report
 
 
-LOAO_EPOCHS = 12  # as in the README table; about 7 minutes on 2 cores
+LOAO_EPOCHS = 12  # as in the README; about 20 minutes on 2 cores with the v2 recipe
+
+
+# ------------------------------------------------------------------------- junk filter, v2 features
+
+def test_junk_filter_drops_litter_people_dates_generic_words_and_fragments():
+    from kg.ner import clean_spans
+
+    text = ("来源:新浪科技 编辑:张三\n打开网易新闻 查看精彩图片\n黃仁勳表示，8月份百度公司的集成电路業務增長。"
+            "中科曙光營收增長，「摩爾線程」,發布新品。")
+    def reason(name, label="Company", nth=0):
+        i = -1
+        for _ in range(nth + 1):
+            i = text.find(name, i + 1)
+        (got,) = clean_spans(text, [(i, i + len(name), label, 0.9)])
+        return text[got[0]:got[1]], got[4]
+    assert reason("新浪科技") == ("新浪科技", "litter")
+    assert reason("网易新闻") == ("网易新闻", "litter")
+    assert reason("黃仁勳") == ("黃仁勳", "person")
+    assert reason("8月份", "Chip") == ("8月份", "number")
+    assert reason("集成电路") == ("集成电路", "generic")
+    assert reason("百度公") == ("百度公", "fragment")
+    assert reason("中科曙光") == ("中科曙光", None)             # 營收 is no dictionary word: not a fragment test
+    assert reason("「摩爾線程」,") == ("摩爾線程", None)          # edge quotes and commas are trimmed
+    assert reason("百度") == ("百度", None)
+
+
+def test_junk_filter_keeps_gold_names():
+    """No required/optional gold name of the seeds or the dev set (model classes) is junk by its form alone."""
+    from kg.ner import clean_spans
+    from kg.ner_eval import DEV_GOLD, GOLD, read_gold
+
+    bad = []
+    for path in (GOLD, DEV_GOLD):
+        if not path.is_file():
+            continue
+        for doc, rows in read_gold(path).items():
+            for g in rows:
+                if g.status == "forbidden" or g.cls in ("Place", "ProcessNode"):
+                    continue
+                for form in g.forms:
+                    text = f"據報道，{form}在會上亮相。"
+                    (got,) = clean_spans(text, [(4, 4 + len(form), g.cls if g.cls != "Product" else "Chip", 0.9)])
+                    if got[4] in ("number", "generic", "person", "litter"):
+                        bad.append((doc, form, g.cls, got[4]))
+    assert not bad, bad
+
+
+def test_v2_features_mark_words_quotes_and_heads():
+    from kg.ner_features import char_class, context_cues, word_positions
+
+    norm = "摩尔线程发布「花港」架构芯片"
+    words = word_positions(norm)
+    assert len(words) == len(norm) and words[0][0] == "B" and words[3][0] == "E"
+    cues = context_cues(norm)
+    assert "Q=i" in cues[norm.index("花")] and "Q=o" in cues[0]
+    assert "H=arch" in cues[norm.index("港")] and "T=launch" in cues[norm.index("花")]
+    assert [char_class(c) for c in "摩M s4,"] == ["H", "X", "_", "x", "d", ","]
+
+
+@needs_model
+def test_shipped_model_filters_junk(model):
+    text = "來源：網易新聞 編輯：李明\n打開網易新聞 查看精彩圖片\n黃仁勳表示，8月份集成電路企業營收增長。"
+    (found,) = model.find([article(text)])
+    assert not found, found
+
+
+# ------------------------------------------------------------------------------ k-fold over dev articles
+
+#: reached by benchmarks/eval_ner_kfold.py (benchmarks/results/ner_kfold.json, README "k-fold" table);
+#: the floors are what was measured on the re-run fold (fold 0) minus a small margin for another machine
+KFOLD_FOLD = 0
+KFOLD_TOLERANCE = 0.03
+#: fold 0 measured mention P 0.857 and entity-type gain +0.616 (issue 9 targets: P >= 0.75, gain >= 0.10)
+KFOLD_MIN = {"precision": 0.80, "entity_type_gain": 0.55}
+
+
+@pytest.mark.slow
+def test_kfold_fold_reproduces_and_holds_the_targets(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from kg.ner_eval import DEV_GOLD
+
+    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "ner_kfold.json"
+    if not DEV_GOLD.is_file():
+        pytest.skip("no ../shared/eval/dev")
+    committed = json.loads(results.read_text(encoding="utf-8"))
+    ref = next(f for f in committed["folds"] if f["fold"] == KFOLD_FOLD)
+    out = tmp_path / "fold.json"
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "eval_ner_kfold.py"
+    subprocess.run([sys.executable, str(script), "--folds", str(KFOLD_FOLD), "--processes", "1", "--out", str(out)],
+                   check=True, capture_output=True, text=True)
+    (fold,) = json.loads(out.read_text(encoding="utf-8"))["folds"]
+    m, r = fold["mentions"], fold["rebuild"]
+    gain = r["lexicon+model"]["entity_type_recall"] - r["lexicon"]["entity_type_recall"]
+    ref_gain = ref["rebuild"]["lexicon+model"]["entity_type_recall"] - ref["rebuild"]["lexicon"]["entity_type_recall"]
+    for got, want in ((m["precision"], ref["mentions"]["precision"]), (m["recall"], ref["mentions"]["recall"]),
+                      (gain, ref_gain)):
+        assert abs(got - want) <= KFOLD_TOLERANCE, (got, want, fold["mentions"], fold["rebuild"])
+    assert m["precision"] >= KFOLD_MIN["precision"], m
+    assert gain >= KFOLD_MIN["entity_type_gain"], r
