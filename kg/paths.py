@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import InputError
+from kg.namespaces import ID, KG
 from kg.normalize import default_normalizer
 
-_KG = "https://w3id.org/cngpu-kg/ontology#"
-_ID = "https://w3id.org/cngpu-kg/id/"
+_KG, _ID = str(KG), str(ID)
 _NAME_PREDICATES = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#altLabel")
 #: how many shortest paths at most are listed
 MAX_PATHS = 5
