@@ -25,6 +25,10 @@ OBJECT_RIGHT_BEFORE = re.compile(f"(?:{trigger('object_verb')})(?:了)?\\s*$")
 OWNER_GAP = re.compile(r"^\s*(?:[（(][^（）()，。]{1,16}[）)])?\s*(?:自研|自主研发|研发|设计|推出|打造)?\s*的\s*$")
 ANAPHOR = re.compile(r"\s*(?:该|此|这|这一|该款|此款|这款)\s*(?:产品|芯片|款芯片|处理器|加速卡|显卡|gpu|平台|系统|架构|系列)")
 ITS_GENERIC = re.compile(r"\s*(?:而|并|且|同时)?\s*其\s*(?:主要|核心|全系|系列)?\s*(?:产品|芯片|晶片|解决方案|方案|业务)(?:线|矩阵|组合)?\s*(?:已|已经|均|都|还|也)?\s*(?:被)?\s*(?:广泛)?\s*(?:应用|用于|覆盖|服务|面向|部署|落地)")
+# 寒武紀的核心產品「思元」: the owner's product is what the phrase is about
+POSSESSED_PRODUCT_GAP = re.compile(r"^\s*的\s*(?:核心|主要|主力|旗舰|首款|新一代|最新|新款|最新一代)?\s*"
+                                   r"(?:产品|芯片|晶片|处理器|加速卡|显卡|gpu|ai芯片)\s*[「“『\"]?\s*$")
+PRODUCT_CLASSES = ("Product",)
 ACCORDING_TO = re.compile(r"\s*(?:根据|据(?!了解|悉|介绍|称|报道)|按照|依据)")
 TOPIC_LEAD = re.compile(r"^\s*(?:如|例如|比如|其中|而|但|同时|此外|另外|另一方面|其次|首先|再次|目前|当前|近年|今年|去年|据了解|据悉|据介绍)?\s*")
 
@@ -254,7 +258,8 @@ class SentenceView:
                 if len(prefix) > 2 or OBJECT_RIGHT_BEFORE.search(prefix) or PREPOSITION_BEFORE.search(prefix):
                     return None   # 對標Nvidia…: a clause opening with a verb has no topic of its own
                 chain.append(it)
-            elif ADJACENT.match(self.gap(chain[-1], it)):
+            elif ADJACENT.match(self.gap(chain[-1], it)) or (
+                    it.is_a(PRODUCT_CLASSES) and POSSESSED_PRODUCT_GAP.match(self.gap(chain[-1], it))):
                 chain.append(it)
             else:
                 break

@@ -21,7 +21,7 @@ from kg.sentence_view import Item, SentenceView
 
 
 # what may stand between a market trigger and the market list (面向大規模數據中心, 主要應用於多個行業的…)
-MARKET_LEAD = re.compile(r"^[\s「」“”的]*(?:了|于|於|在|到|至)?[\s「」“”]*(?:大规模|高端|多个|主要|核心|细分|多种|各类|包括|国产|b端|c端|企业级)?[\s「」“”的]*$")
+MARKET_LEAD = re.compile(r"^[\s「」“”的]*(?:了|于|於|在|到|至)?[\s「」“”]*(?:大规模|高端|多个|主要|核心|细分|多种|各类|包括|国产|b端|c端|企业级|高性能|高效能|高效|通用|专业|特定|新兴|前沿)?[\s「」“”的]*$")
 MARKET_TRIGGER = re.compile(trigger("market"))
 # 為國產遊戲、工業設計等領域提供…: 為 + markets + 領域/行業 + 提供
 FOR_DOMAIN_TAIL = re.compile(r"\s*(?:等)?\s*(?:多个|各)?\s*(?:领域|行业|市场|场景|客户|用户)\s*(?:的)?\s*(?:提供|打造|带来|推出)")
@@ -46,7 +46,7 @@ def markets(v: SentenceView) -> Iterator[Found]:
         first = v.first_after(match.end(), MARKET, max_gap=3, gap_ok=MARKET_LEAD)
         if first is None:
             continue
-        listed = v.list_from(first, MARKET)
+        listed = market_list(v, first)
         if not FOR_DOMAIN_TAIL.match(v.norm, listed[-1].end):
             continue
         subject = v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
@@ -57,7 +57,7 @@ def markets(v: SentenceView) -> Iterator[Found]:
         first = v.first_after(match.end(), MARKET, max_gap=6, gap_ok=MARKET_LEAD)
         if first is None:
             continue
-        markets = [m for m in v.list_from(first, MARKET) if not PRODUCT_KIND_AFTER.match(v.norm, m.end)]
+        markets = [m for m in market_list(v, first) if not PRODUCT_KIND_AFTER.match(v.norm, m.end)]
         if not markets:
             continue
         tail = v.norm[markets[-1].end:markets[-1].end + 8]
@@ -65,13 +65,19 @@ def markets(v: SentenceView) -> Iterator[Found]:
         subject = None
         if possessed:  # 面向機器人和邊緣計算市場的E300 / 面向雲計算的第一代AI智算板卡S3000
             subject = v.first_after(markets[-1].end + possessed.end(), PRODUCT, max_gap=12, gap_ok=SAME_CLAUSE_GAP)
+        pairs = _respective(v, match.start(), markets)
+        if pairs is not None:   # 分別: pairs in order, or nothing when they cannot be paired
+            for product, market in pairs:
+                yield product, "targetsMarket", market, "rule:market.respective"
+            continue
         if subject is None:
             subject = _launched_product(v, match.start()) or v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
         if subject is not None:
             for market in markets:
                 yield subject, "targetsMarket", market, "rule:market.trigger"
     # 已在推理側得到應用 / 在AI推理場景性價比優勢顯著 / 景嘉微的圖形處理芯片在信創桌面電腦中也有一定應用
-    for match, markets in v.lists_after(r"在", MARKET, max_gap=2):
+    for match, listed in v.lists_after(r"在", MARKET, max_gap=2):
+        markets = market_list(v, listed[0])
         c_start, c_end = v.clause_span(v.clause_of(match.start()))
         if not APPLIED.search(v.norm[markets[-1].end:c_end]):
             continue
@@ -98,6 +104,53 @@ def markets(v: SentenceView) -> Iterator[Found]:
             _, c_end = v.clause_span(v.clause_of(match.start()))
             for market in v.items_in(match.end(), c_end, MARKET):
                 yield subject, "targetsMarket", market, "rule:market.meets-demand"
+
+
+# 應用於電信、金融等多個行業的數據中心，以及大數據處理、人工智能等領域: a market list goes on after
+# 等…行業的 or after ，以及
+MARKET_LIST_GOES_ON = re.compile(r"\s*(?:等)?\s*(?:多个|各|各个|特定|众多|诸多)?\s*(?:领域|行业|场景|市场|业务)?\s*"
+                                 r"(?:的|[,，]?\s*(?:以及|及|和|还有))\s*")
+
+
+def market_list(v: SentenceView, first: Item) -> list[Item]:
+    """``first`` and the markets coordinated after it, across 等…領域的 and ，以及 joints."""
+    listed = v.list_from(first, MARKET)
+    while True:
+        joint = MARKET_LIST_GOES_ON.match(v.norm, listed[-1].end)
+        if joint is None:
+            return listed
+        more = v.first_after(joint.end(), MARKET, max_gap=4, gap_ok=MARKET_LEAD)
+        if more is None or more.index != listed[-1].index + 1:
+            return listed
+        listed += v.list_from(more, MARKET)
+
+
+RESPECTIVELY = re.compile(r"分别\s*(?:是|为)?\s*(?:主要)?\s*$")
+RESPECTIVE_LIST_END = re.compile(r"\s*(?:等)?\s*(?:领域|市场|场景|方向|应用|业务)|[，。；,;！？]")
+RESPECTIVE_MEMBER = re.compile(r"[^、和及与]+")
+
+
+def _respective(v: SentenceView, pos: int, markets: list[Item]) -> list[tuple[Item, Item]] | None:
+    """華山、廬山、長江三款芯片，分別聚焦AI訓推、圖形渲染和系統級芯片領域: with 分別, the n products listed
+    last before the trigger pair in order with the n members of the list after it (a member that is not
+    a known market pairs with nothing); no pairs when the counts differ. None without 分別."""
+    if not RESPECTIVELY.search(v.norm[max(0, pos - 6):pos]):
+        return None
+    before = [it for it in v.items if it.end <= pos and it.is_a(PRODUCT)]
+    if not before or not markets:
+        return []
+    products = v.list_ending_at(before[-1], PRODUCT)
+    start = markets[0].start
+    end = RESPECTIVE_LIST_END.search(v.norm, markets[-1].end)
+    members = list(RESPECTIVE_MEMBER.finditer(v.norm[start:end.start() if end else len(v.norm)]))
+    if len(products) < 2 or len(products) != len(members):
+        return []
+    pairs = []
+    for product, member in zip(products, members):
+        inside = [m for m in markets if start + member.start() <= m.start and m.end <= start + member.end()]
+        if inside:
+            pairs.append((product, inside[0]))
+    return pairs
 
 
 def _launched_product(v: SentenceView, pos: int) -> Item | None:
