@@ -22,22 +22,50 @@ def main() -> None:
 
 @main.command()
 @click.option("--seeds", "seeds_dir", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True,
-              help="Directory of articles to read.")
+              help="Directory of articles to read (subdirectories too).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("exports"), show_default=True,
               help="Directory the exports are written to.")
 @click.option("--no-model", is_flag=True, help="Rules only: run neither the NER model nor the relation model.")
+@click.option("--require-model", is_flag=True,
+              help="A model that cannot be loaded is an error (exit 2), not a warning and a rules-only build.")
+@click.option("--allow-empty", is_flag=True,
+              help="Publish even when no article is kept, replacing a previous export that had some.")
+@click.option("--lexicon", "lexicon_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Lexicon TSV to use (default: ontology/lexicon.tsv).")
+@click.option("--wait", "lock_wait", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Seconds to wait while another rebuild writes to OUT (then exit 3 naming its pid).")
 @click.option("--validate/--no-validate", default=None,
               help="Force or skip SHACL validation (default: validate graphs up to 120k triples).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
-def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, validate: bool | None, quiet: bool) -> None:
-    """Read every article in SEEDS and write graph.ttl, graph.nt, graph.html and report.md to OUT."""
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary (and warnings).")
+def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, require_model: bool, allow_empty: bool,
+            lexicon_path: Path | None, lock_wait: float, validate: bool | None, quiet: bool) -> None:
+    """Read every article in SEEDS and write graph.ttl, graph.nt, graph.html and report.md to OUT.
+
+    Exit codes: 0 built, 1 built but fails SHACL, 2 bad input or configuration, 3 the environment
+    (OUT cannot be written, no space, file size limit, another rebuild holds OUT)."""
+    import signal
+
+    if hasattr(signal, "SIGXFSZ"):   # over `ulimit -f`: let the write fail with EFBIG, not kill us silently
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     progress = None if quiet else (lambda msg: click.echo(msg, err=True))
     try:
+        from kg.exporters import check_out_dir
         from kg.pipeline import BuildOptions, build   # inside: a bad triggers.tsv is a ConfigError at import
 
-        report = build(seeds_dir, out_dir, BuildOptions(use_model=not no_model, validate=validate), progress=progress)
+        check_out_dir(out_dir)   # exit 3 before the models load
+        options = BuildOptions(use_model=not no_model, validate=validate, require_model=require_model,
+                               allow_empty=allow_empty, lexicon_path=lexicon_path, lock_wait=lock_wait)
+        report = build(seeds_dir, out_dir, options, progress=progress)
     except KgError as error:
         fail(error)
+    except MemoryError:
+        click.echo("error: out of memory (the previous exports are unchanged)", err=True)
+        sys.exit(3)
+    except OSError as error:   # anything the library did not name: still one line, an environment problem
+        click.echo(f"error: {error.strerror or error}" + (f": {error.filename}" if error.filename else ""), err=True)
+        sys.exit(3)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(report.summary())
     sys.exit(report.exit_code)
 

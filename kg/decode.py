@@ -13,9 +13,9 @@ import codecs
 import re
 from functools import lru_cache
 
-from kg.errors import DecodeError
+from kg.errors import ConfigError, DecodeError
 
-__all__ = ["decode_bytes", "decode_lenient"]
+__all__ = ["decode_bytes", "decode_lenient", "require_text_file"]
 
 _SAMPLE = 256 * 1024          # bytes scored per candidate; enough for any real text, bounded for 50 MB files
 _MIN_SCORE = 0.80             # share of plausible characters a decoding needs to be believed
@@ -191,3 +191,42 @@ def _common_chars(encoding: str, leads: range) -> list[str]:
             except UnicodeDecodeError:
                 pass
     return out
+
+
+def require_text_file(path) -> "object":
+    """``path`` unchanged if it is UTF-8 text without NUL bytes (a configuration file: lexicon, rules);
+    otherwise :class:`ConfigError` naming the file, the line and the byte. A missing file passes
+    (its loader says so)."""
+    from pathlib import Path
+
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return path
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a directory, not a file") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    nul = data.find(b"\x00")
+    try:
+        data.decode("utf-8")
+        bad = None
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    if nul >= 0 and (bad is None or nul < bad):
+        line = data.count(b"\n", 0, nul) + 1
+        raise ConfigError(f"{path} line {line}: a NUL byte at byte {nul}: a binary file, not UTF-8 text")
+    if bad is not None:
+        line = data.count(b"\n", 0, bad) + 1
+        guess = ""
+        for encoding in ("gb18030", "big5"):
+            try:
+                data.decode(encoding)
+                guess = f" (it decodes as {encoding}: save it as UTF-8)"
+                break
+            except UnicodeDecodeError:
+                pass
+        raise ConfigError(f"{path} line {line}: not UTF-8 text (byte {bad}: 0x{data[bad]:02x}){guess}")
+    return path

@@ -130,11 +130,12 @@ _SPECIAL = frozenset((BYLINE, HEADER, NAV, END, TABLE))
 # Public API
 
 
-def read_document(path: Path, *, converter: Callable[[str], str] | None = None) -> Document:
+def read_document(path: Path, *, name: str | None = None, converter: Callable[[str], str] | None = None) -> Document:
     """Read, decode and split one file. Raises :class:`DecodeError` (one-line message) when it cannot.
 
-    ``converter`` turns Traditional into Simplified for relevance scoring; by default an OpenCC
-    ``t2s`` converter built once per process.
+    ``name`` names the document (default: the file name; the pipeline passes the path relative to the
+    seeds directory). ``converter`` turns Traditional into Simplified for relevance scoring; by default
+    an OpenCC ``t2s`` converter built once per process.
     """
     path = Path(path)
     try:
@@ -144,7 +145,7 @@ def read_document(path: Path, *, converter: Callable[[str], str] | None = None) 
     except OSError as exc:
         raise DecodeError(f"cannot read file: {exc.strerror or exc}") from None
     text, encoding, repairs = decode_lenient(data)
-    document = parse_document(text, name=path.name, path=path, encoding=encoding, converter=converter)
+    document = parse_document(text, name=name or path.name, path=path, encoding=encoding, converter=converter)
     return replace(document, repairs=tuple(repairs)) if repairs else document
 
 

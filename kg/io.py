@@ -32,3 +32,101 @@ def _umask() -> int:
 def atomic_write_text(path: Path, text: str) -> None:
     """UTF-8 text version of :func:`atomic_write_bytes` (always ``\\n`` line ends)."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new entry in ``path`` durable (best effort: some file systems refuse it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def replace_symlink(link: Path, target: str) -> None:
+    """Point ``link`` at ``target`` in one step: a new symlink beside it, renamed over it (atomic)."""
+    link = Path(link)
+    tmp = link.parent / f".{link.name}.tmp-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    try:
+        os.replace(tmp, link)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class DirectoryLock:
+    """An exclusive ``flock`` on ``directory/.lock`` that holds the owner's pid, so a second writer
+    can say who is in the way. The kernel drops the lock when its process dies (even by ``kill -9``).
+
+    ``wait``: seconds to wait for a running holder; then :class:`kg.errors.OutputError` (exit 3)."""
+
+    POLL = 0.1
+
+    def __init__(self, directory: Path, wait: float = 0.0, what: str = "kg rebuild"):
+        self.path = Path(directory) / ".lock"
+        self.wait = max(0.0, wait)
+        self.what = what
+        self.fd: int | None = None
+
+    def __enter__(self) -> "DirectoryLock":
+        import fcntl
+        import time
+
+        from kg.errors import OutputError
+
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise OutputError(f"cannot write to {self.path.parent}: {error.strerror or error}") from None
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = _read_holder(fd)
+                    os.close(fd)
+                    raise OutputError(
+                        f"{self.path.parent} is being written by another {self.what} ({holder}); waited "
+                        f"{self.wait:g} s (--wait SECONDS waits longer)") from None
+                time.sleep(self.POLL)
+            except OSError:   # a file system without locks (some network mounts): go on unlocked
+                break
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            try:
+                os.ftruncate(self.fd, 0)
+            except OSError:
+                pass
+            os.close(self.fd)   # closing drops the flock
+            self.fd = None
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        text = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+    except OSError:
+        text = ""
+    return f"pid {text}" if text.isdigit() else "pid unknown"
+
+
+def fault_point(name: str) -> None:
+    """Test hook for the crash tests (tests/test_faults_build.py): ``KG_FAULT_KILL_AT=name`` makes the
+    process kill itself with SIGKILL here, as a power cut or an OOM kill would. Costs one dict lookup."""
+    if os.environ.get("KG_FAULT_KILL_AT") == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -5,7 +5,8 @@ seeds/* ─► documents ─► mentions (rules + model) ─► claims ─► re
 from __future__ import annotations
 
 import bisect
-import tempfile
+import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,9 +14,12 @@ from pathlib import Path
 
 from kg import exporters
 from kg.context import with_context
+from kg.decode import require_text_file
 from kg.documents import read_document, split_sentences
-from kg.errors import ConfigError, DecodeError, InputError
-from kg.graph import Fact, GraphBuilder, to_rdflib
+from kg.errors import ConfigError, DecodeError, InputError, OutputError
+from kg.graph import Fact, GraphBuilder, doc_iri, to_rdflib
+from kg.io import fault_point
+from kg.lexicon import DEFAULT_PATH as LEXICON_PATH
 from kg.lexicon import Lexicon
 from kg.mentions import MentionFinder
 from kg.model import Article, Claim, Document, Mention, Sentence
@@ -52,6 +56,12 @@ class BuildOptions:
     relation_model_dir: Path | None = None
     validate: bool | None = None          # None: validate graphs up to VALIDATE_MAX_TRIPLES
     formats: tuple[str, ...] = tuple(exporters.REGISTRY)
+    #: a NER (or present relation) model that cannot be loaded is an error, not a warning
+    require_model: bool = False
+    #: a build that keeps no article may replace a previous export that had some
+    allow_empty: bool = False
+    #: seconds to wait for another rebuild writing to the same out directory (then exit 3)
+    lock_wait: float = 60.0
 
 
 @dataclass
@@ -95,7 +105,8 @@ class Pipeline:
         problems: list[str] = []
         self.ontology = self._load(lambda: Ontology.load(self.options.ontology_dir) if self.options.ontology_dir
                                    else Ontology.load(), problems)
-        self.lexicon = self._load(lambda: Lexicon.load(self.options.lexicon_path), problems)
+        self.lexicon = self._load(lambda: Lexicon.load(require_text_file(self.options.lexicon_path or LEXICON_PATH)),
+                                  problems)
         self.model = None
         self.model_note = "off (--no-model)"
         if self.options.use_model:
@@ -107,10 +118,25 @@ class Pipeline:
             self.relation_model, self.relation_note = self._load_relation_model(problems, required=bool(use_relations))
         if self.ontology is not None:   # the rule table must fit the vocabulary (rules.tsv line N: …)
             self._load(lambda: check_rules(self.ontology), problems)
+        #: lines for the top of the report and stderr (a model that could not be loaded)
+        self.warnings: list[str] = []
+        if self.options.use_model and self.model is None:
+            self._model_warning(f"NER model {self.model_note}", problems)
+        if self.relation_note.startswith("unavailable"):
+            self._model_warning(f"relation model {self.relation_note}", problems)
+        if len(problems) == 1 and "\n" not in problems[0]:
+            raise ConfigError(f"cannot start: {problems[0]}")
         if problems:
             raise ConfigError("cannot start:\n  " + "\n  ".join(problems))
         self.normalizer = Normalizer()
         self.finder = MentionFinder(self.lexicon, self.normalizer)
+
+    def _model_warning(self, note: str, problems: list[str]) -> None:
+        if self.options.require_model:
+            problems.append(f"{note} (--require-model)")
+        else:
+            self.warnings.append(f"{note}: this build uses the rules only for it (`kg rebuild --require-model` "
+                                 "makes this an error)")
 
     @staticmethod
     def _load(loader, problems: list[str]):
@@ -163,21 +189,29 @@ class Pipeline:
     # -- the build -----------------------------------------------------------------------------------
     def build(self, seeds_dir: Path, out_dir: Path) -> BuildReport:
         started = time.perf_counter()
-        report = BuildReport(model=self.model_note, relation_model=self.relation_note)
-        files = _input_files(Path(seeds_dir))
-        documents = self._read(files, report)
-        articles = [a for d in documents for a in d.kept]
-        self.progress(f"read {len(documents)} file(s), kept {len(articles)} article(s)")
+        report = BuildReport(model=self.model_note, relation_model=self.relation_note, warnings=list(self.warnings))
+        files = _input_files(Path(seeds_dir), report, self.progress)
+        with exporters.ExportDir(Path(out_dir), wait=self.options.lock_wait) as target:   # exit 3 before any work
+            documents = self._read(files, report)
+            articles = [a for d in documents for a in d.kept]
+            self.progress(f"read {len(documents)} file(s), kept {len(articles)} article(s)")
+            if not articles and not self.options.allow_empty:
+                previous = target.previous_manifest()
+                if previous and (previous.get("unknown") or previous.get("articles_kept", 0) > 0):
+                    what = (f"its {previous['articles_kept']} article(s)" if "articles_kept" in previous
+                            else "what it holds")
+                    raise InputError(f"no article of {len(documents)} file(s) in {seeds_dir} is on topic: not replacing "
+                                     f"the previous export in {out_dir} ({what}); `kg rebuild --allow-empty` replaces it")
 
-        builder = self._extract(documents, articles, report)
-        built = BuiltGraph(builder, report, documents)
-        with report.timer("serialise"):
-            built.all_triples = builder.triples
-            built.turtle, built.ntriples = builder.serialise(built.all_triples)
-        report.triples = len(built.all_triples)
-        self._validate(built, report)
-        report.seconds_total = time.perf_counter() - started  # provisional, for the report export
-        self._export(built, Path(out_dir), report)
+            builder = self._extract(documents, articles, report)
+            built = BuiltGraph(builder, report, documents)
+            with report.timer("serialise"):
+                built.all_triples = builder.triples
+                built.turtle, built.ntriples = builder.serialise(built.all_triples)
+            report.triples = len(built.all_triples)
+            self._validate(built, report)
+            report.seconds_total = time.perf_counter() - started  # provisional, for the report export
+            self._export(built, target, report)
         report.seconds_total = time.perf_counter() - started
         return report
 
@@ -218,19 +252,25 @@ class Pipeline:
         report.facts_per_predicate = builder.facts_per_predicate()
         return builder
 
-    def _read(self, files: list[Path], report: BuildReport) -> list[Document]:
+    def _read(self, files: list[tuple[Path, str]], report: BuildReport) -> list[Document]:
         documents = []
         with report.timer("documents"):
-            for path in files:
+            for path, name in files:
                 try:
-                    document = read_document(path)
+                    document = read_document(path, name=name)
                 except DecodeError as error:
-                    report.problems.append(f"{path.name}: {error}")
-                    self.progress(f"skipped {path.name}: {error}")
+                    note = f"{error}" if path.suffix.lower() in INPUT_SUFFIXES else f"not read: {error}"
+                    report.problems.append(f"{name}: {note}")
+                    self.progress(f"skipped {name}: {note}")
                     continue
                 except OSError as error:
-                    report.problems.append(f"{path.name}: cannot read ({error.strerror})")
+                    report.problems.append(f"{name}: cannot read ({error.strerror})")
+                    self.progress(f"skipped {name}: cannot read ({error.strerror})")
                     continue
+                if path.suffix.lower() not in INPUT_SUFFIXES:
+                    note = f"{name}: no text or HTML suffix; read as {document.encoding} text"
+                    report.problems.append(note)
+                    self.progress(note)
                 documents.append(document)
                 report.problems += [f"{document.name}: {repair}" for repair in document.repairs]
                 report.bytes_read += path.stat().st_size
@@ -239,7 +279,7 @@ class Pipeline:
                                             round(article.relevance, 3), article.reason))
         if not documents:
             detail = "; ".join(report.problems) or "no input files"
-            raise InputError(f"nothing could be built from {files[0].parent if files else 'the input'}: {detail}")
+            raise InputError(f"nothing could be built from {files[0][0].parent if files else 'the input'}: {detail}")
         return documents
 
     def _claims(self, view: "_ArticleView", mentions: list[Mention]) -> list[Claim]:
@@ -294,20 +334,30 @@ class Pipeline:
         if not conforms:
             report.shacl_text = text
 
-    def _export(self, built: BuiltGraph, out_dir: Path, report: BuildReport) -> None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    def _export(self, built: BuiltGraph, target: "exporters.ExportDir", report: BuildReport) -> None:
+        """Every exporter writes into a fresh staging version; only a complete set is published (one
+        symlink switch, see kg/exporters/__init__.py). Cannot write: OutputError, the old set untouched."""
+        staging = None
         try:
+            staging = target.new_staging()
             for name in self.options.formats:
                 with report.timer(f"export:{name}"):
                     try:
                         exporters.get(name)(built, staging)
                     except ImportError as error:
                         report.problems.append(f"export {name} unavailable: {error}")
-            report.outputs = [p.name for p in exporters.publish(staging, out_dir)]
+                fault_point(f"export:{name}")
+            manifest = {"articles_kept": report.kept, "entities": sum(report.entities_per_class.values()),
+                        "triples": report.triples, "documents": len(built.documents)}
+            report.outputs = [p.name for p in target.publish(staging, manifest)]
+        except OSError as error:
+            if staging is not None:
+                target.discard(staging)
+            raise OutputError(f"cannot write the exports to {target.out}: {exporters.describe_os_error(error, target.out)}; "
+                              "the previous exports are unchanged") from None
         except BaseException:
-            import shutil
-            shutil.rmtree(staging, ignore_errors=True)
+            if staging is not None:
+                target.discard(staging)
             raise
 
 
@@ -317,16 +367,82 @@ def build(seeds_dir: Path | str, out_dir: Path | str, options: BuildOptions | No
     return Pipeline(options, progress).build(Path(seeds_dir), Path(out_dir))
 
 
-def _input_files(seeds_dir: Path) -> list[Path]:
+#: types that are never text: skipped by their suffix, with a note (any other suffix is tried as text)
+NOT_TEXT_SUFFIXES = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".rtf", ".epub", ".png",
+                     ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".svg", ".mp3", ".mp4", ".zip",
+                     ".gz", ".bz2", ".xz", ".7z", ".rar", ".tar", ".exe", ".so", ".bin", ".pyc", ".db", ".sqlite"}
+
+
+def _input_files(seeds_dir: Path, report: BuildReport | None = None, progress: Progress = None) -> list[tuple[Path, str]]:
+    """Every file under ``seeds_dir``, subdirectories included, as ``(path, name)`` sorted by name, the
+    name being the path relative to ``seeds_dir`` (``2025/11/a.txt``), which names the document.
+    Every entry not read is noted in ``report.problems`` (and said through ``progress``) with why:
+    a hidden name, a type that is never text, not a regular file (FIFO, socket, device), a dangling
+    symlink, a symlink loop, an unreadable directory. Files with another suffix are tried as text."""
     if not seeds_dir.exists():
         raise InputError(f"seeds directory not found: {seeds_dir}")
     if not seeds_dir.is_dir():
         raise InputError(f"not a directory: {seeds_dir}")
-    files = sorted(p for p in seeds_dir.iterdir()
-                   if p.is_file() and not p.name.startswith(".") and (p.suffix.lower() in INPUT_SUFFIXES or not p.suffix))
+    files: list[tuple[Path, str]] = []
+    skipped: list[str] = []
+    root_stat = seeds_dir.stat()
+    _walk(seeds_dir, "", {(root_stat.st_dev, root_stat.st_ino)}, files, skipped)
+    files.sort(key=lambda item: item[1])
+    by_iri: dict[str, list[str]] = {}
+    for _, name in files:
+        by_iri.setdefault(str(doc_iri(name)), []).append(name)
+    for iri, names in sorted(by_iri.items()):
+        if len(names) > 1:
+            skipped.append(f"{' and '.join(names)}: one document IRI <{iri}> (names differ only in their suffix), "
+                           "so their facts and dates merge into one document; rename one")
+    for line in sorted(skipped):
+        if report is not None:
+            report.problems.append(line)
+        if progress is not None:
+            progress(f"input: {line}")
     if not files:
-        raise InputError(f"no articles in {seeds_dir} (expected .txt files)")
+        detail = f" ({'; '.join(sorted(skipped))})" if skipped else ""
+        raise InputError(f"no articles in {seeds_dir} (expected .txt or .html files){detail}")
     return files
+
+
+def _walk(directory: Path, prefix: str, seen: set, files: list, skipped: list) -> None:
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError as error:
+        skipped.append(f"{prefix or '.'}: directory not read ({error.strerror or error})")
+        return
+    for entry in entries:
+        name = prefix + entry.name
+        if entry.name.startswith("."):
+            if entry.name not in (".gitkeep", ".DS_Store"):
+                skipped.append(f"{name}: hidden, not read")
+            continue
+        try:
+            info = os.stat(entry.path)          # follows symlinks
+        except OSError as error:
+            if entry.is_symlink():
+                loop = error.errno == 40        # ELOOP
+                skipped.append(f"{name}: {'symlink loop' if loop else 'dangling symlink'}, not read")
+            else:
+                skipped.append(f"{name}: not read ({error.strerror or error})")
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            key = (info.st_dev, info.st_ino)
+            if key in seen:
+                skipped.append(f"{name}: symlink loop (a directory already read), not read")
+                continue
+            _walk(Path(entry.path), name + "/", seen | {key}, files, skipped)
+        elif not stat.S_ISREG(info.st_mode):
+            kind = ("FIFO" if stat.S_ISFIFO(info.st_mode) else "socket" if stat.S_ISSOCK(info.st_mode)
+                    else "device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "special file")
+            skipped.append(f"{name}: not a regular file ({kind}), not read")
+        elif Path(entry.name).suffix.lower() in NOT_TEXT_SUFFIXES:
+            skipped.append(f"{name}: unsupported type {Path(entry.name).suffix.lower()} (text and HTML only), not read")
+        elif not os.access(entry.path, os.R_OK):
+            skipped.append(f"{name}: unreadable (permission denied), not read")
+        else:
+            files.append((Path(entry.path), name))
 
 
 def _merge(rule_mentions: list[Mention], model_mentions: list[Mention]) -> list[Mention]:

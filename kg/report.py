@@ -21,6 +21,7 @@ class Rejection:
 @dataclass
 class BuildReport:
     model: str = ""
+    warnings: list[str] = field(default_factory=list)         # first lines of the report and on stderr
     relation_model: str = "off"                                # the relation model's note (kg/relation_model.py)
     model_claims: int = 0                                      # claims the relation model added to the rules'
     articles: list[tuple] = field(default_factory=list)       # (doc, title, kept, score, reason)
@@ -84,8 +85,9 @@ class BuildReport:
         return "\n".join(lines)
 
     def markdown(self) -> str:
-        out = ["# Build report", "",
-               f"- documents: {len({a[0] for a in self.articles})}, input {self.bytes_read:,} bytes",
+        out = ["# Build report", ""]
+        out += [f"> **Warning:** {_cell(w)}" for w in self.warnings] + ([""] if self.warnings else [])
+        out += [f"- documents: {len({a[0] for a in self.articles})}, input {self.bytes_read:,} bytes",
                f"- articles kept: {self.kept}, dropped: {len(self.articles) - self.kept}",
                f"- model: {self.model}",
                f"- relation model: {self.relation_model_line}",
