@@ -20,6 +20,8 @@ _CLASS_CUES = (
     ("System", re.compile(r"^(?:台式机|服务器|一体机|超级计算机|超算)")),
 )
 _NODE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(?:(?:至|到|-|~|—)\s*(\d{1,3})\s*)?(?:纳米|奈米|nm(?![a-z])|nanometer)")
+# a foundry's named process (台積電N6工藝, 中芯國際「N+3」工藝): the name only before a process noun
+_NAMED_NODE = re.compile(r"(?<![a-z0-9\-+])(n\+\d|n\d{1,2}[pea]?)(?![a-z0-9+])(?=\s*[」”』\"]?\s*(?:工艺|制程|节点|process|$))")
 _PRODUCT_CODE = re.compile(r"[a-z]{1,5}[ \-]?[a-z]?\d{2,5}[a-z0-9]{0,3}(?:[ \-][a-z]\d{0,2}(?![a-z0-9]))?(?:系列)?")
 _NOT_PRODUCT_CODE = re.compile(r"^(?:fp|int|bf|tf|gddr|ddr|lpddr|hbm|pcie|usb|wifi|5g|4g|iso|gb|tb|mb|nm|no|top)\d")
 _ADJACENT = re.compile(r"^[\s的之「」“”]{0,2}$")
@@ -168,6 +170,14 @@ class MentionFinder:
     # -- patterns -------------------------------------------------------------------------------------
     def _process_nodes(self, text: str, norm: str, taken: "_Occupied") -> list[Mention]:
         out = []
+        for match in _NAMED_NODE.finditer(norm):
+            if taken.overlaps(match.start(), match.end()):
+                continue
+            name = match.group(1)
+            digits = re.fullmatch(r"n(\d{1,2})[pea]?", name)   # TSMC's Nx is an x-nanometre-class node
+            out.append(Mention(match.start(), match.end(), text[match.start():match.end()], "ProcessNode",
+                               "node-" + name.replace("+", "plus"), "pattern:process-name", 1.0,
+                               float(digits.group(1)) if digits else None))
         for match in _NODE.finditer(norm):
             if taken.overlaps(match.start(), match.end()):
                 continue

@@ -500,6 +500,8 @@ def _mention_fact(entity, mention: Mention, article: Article, sentences: list[Se
     start, end = article.offsets.to_original_span(sentence.start, sentence.end)
     text = sentence.text.strip()[:MAX_SENTENCE * 2]
     if mention.cls == "ProcessNode":
+        if mention.value is None:   # a named process (N+3) whose size the name does not say
+            return None
         return Fact(entity.id, "nanometers", mention.value, article.doc_name, text, start, end,
                     mention.source, 1.0)
     return Fact(entity.id, "type", entity.cls, article.doc_name, text, start, end, mention.source, mention.confidence)

@@ -29,6 +29,10 @@ ITS_GENERIC = re.compile(r"\s*(?:而|并|且|同时)?\s*其\s*(?:主要|核心|�
 POSSESSED_PRODUCT_GAP = re.compile(r"^\s*的\s*(?:核心|主要|主力|旗舰|首款|新一代|最新|新款|最新一代)?\s*"
                                    r"(?:产品|芯片|晶片|处理器|加速卡|显卡|gpu|ai芯片)\s*[「“『\"]?\s*$")
 PRODUCT_CLASSES = ("Product",)
+SHARED = re.compile(r"\s*[」”』]?\s*(?:[（(][^（）()]{0,20}[）)])?\s*(?:系列)?\s*(?:芯片|晶片|处理器|行动处理器|移动处理器|加速卡|显卡)?"
+                    r"\s*[，,]?\s*(?:均|都|皆|也都|同样|全部|全都)")
+# between two items of a list whose predicate is shared: 麒麟9030」行動處理器，以及用於AI運算的最新「昇騰
+SHARED_LIST_GAP = re.compile(r"^[^。；;，,]{0,16}?[，,]?\s*(?:以及|及|和|与|、|还有)[^。；;，,]{0,16}$")
 ACCORDING_TO = re.compile(r"\s*(?:根据|据(?!了解|悉|介绍|称|报道)|按照|依据)")
 TOPIC_LEAD = re.compile(r"^\s*(?:如|例如|比如|其中|而|但|同时|此外|另外|另一方面|其次|首先|再次|目前|当前|近年|今年|去年|据了解|据悉|据介绍)?\s*")
 
@@ -95,6 +99,18 @@ class SentenceView:
                 break
             out.insert(0, prev)
         return out
+
+    def sharing(self, subject: Item, classes: tuple[str, ...]) -> list[Item]:
+        """A subject and the items coordinated before it when an 均/都 says the predicate is shared
+        (麒麟9030與昇騰均採用…), else the subject alone."""
+        listed = self.list_from(self.list_ending_at(subject, classes)[0], classes)
+        if subject not in listed or not SHARED.match(self.norm, listed[-1].end):
+            return [subject]
+        for prev in reversed([it for it in self.items[:listed[0].index] if it.is_a(classes)]):
+            if not SHARED_LIST_GAP.match(self.norm[prev.end:listed[0].start]):
+                break
+            listed.insert(0, prev)
+        return listed
 
     def first_after(self, pos: int, classes: tuple[str, ...], max_gap: int, gap_ok: re.Pattern | None = None,
                     same_clause: bool = True) -> Item | None:

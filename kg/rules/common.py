@@ -41,6 +41,8 @@ RESTRICT_VERB = re.compile(trigger("restrict"))
 LOCATED_VERB = re.compile(f"(?:总部)?(?:{trigger('located')})$")
 COMPAT = re.compile(trigger("compat"))
 FOUNDRY_TAIL = re.compile(r"^\s*(?:n\+?\d{1,2}[a-z]?\s*|[「“]n\+?\d{1,2}[a-z]?[」”]\s*)?(?:先进|成熟)?\s*(?:代工|生产|制造|流片|工艺|制程)")   # 台積電N6工藝, 中芯國際「N+3」工藝
+# between a foundry and its named node: 台積電N6, 中芯國際所謂的「N+3」, 三星自家的3納米
+FOUNDRY_NODE_GAP = re.compile(r"^\s*(?:所谓的?|自家的?|自研的?|最新的?|的)?\s*[「“『]?\s*$")
 BUYER_CONTEXT = re.compile(r"\s*(?:芯片|晶片|gpu|显卡|加速卡)?\s*(?:的)?(?:订单|采购|订购|采买|购买|囤货|囤积|进口|租用|租赁|需求量|采购量)")
 EXAMPLE_OPEN = re.compile(r"^\s*[（(]\s*(?:如|例如|比如|包括)")
 

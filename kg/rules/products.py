@@ -11,6 +11,7 @@ from kg.rules.common import (
     COMPANY,
     DEVELOP_VERB,
     EXAMPLE_OPEN,
+    FOUNDRY_NODE_GAP,
     FOUNDRY_TAIL,
     Found,
     MAKER,
@@ -177,7 +178,7 @@ def process_nodes(v: SentenceView) -> Iterator[Found]:
                 yield product, "usesProcessNode", it, "rule:node.example"
             continue
         # MXN100採用7納米製程 / 邃思2.0採用GlobalFoundries12納米工藝 / 在14納米工藝下
-        trigger_end = prev.start if (prev is not None and prev.is_a(COMPANY) and ADJACENT.match(v.gap(prev, it))) else it.start
+        trigger_end = prev.start if (prev is not None and prev.is_a(COMPANY) and FOUNDRY_NODE_GAP.match(v.gap(prev, it))) else it.start
         lead = v.norm[max(0, trigger_end - 6):trigger_end]
         verb = NODE_VERB.search(lead)
         if verb is None:
@@ -187,8 +188,9 @@ def process_nodes(v: SentenceView) -> Iterator[Found]:
         subject = v.subject_before(trigger_end - (len(lead) - verb.start()), PRODUCT, carry=True, loose=False)
         if subject is None:
             continue
-        for node in v.list_from(it, NODE):
-            yield subject, "usesProcessNode", node, "rule:node.uses" if node is it else "rule:node.uses-list"
+        for each in v.sharing(subject, PRODUCT):
+            for node in v.list_from(it, NODE):
+                yield each, "usesProcessNode", node, "rule:node.uses" if node is it else "rule:node.uses-list"
     yield from _foundry_supports(v)
 
 
@@ -218,18 +220,18 @@ def manufactured(v: SentenceView) -> Iterator[Found]:
             continue
         after = v.norm[it.end:it.end + 12]
         nxt = v.items[it.index + 1] if it.index + 1 < len(v.items) else None
-        node_follows = nxt is not None and nxt.is_a(NODE) and ADJACENT.match(v.gap(it, nxt))
+        node_follows = nxt is not None and nxt.is_a(NODE) and FOUNDRY_NODE_GAP.match(v.gap(it, nxt))
         tail_from = v.list_from(nxt, NODE)[-1].end if node_follows else it.end
         if not (node_follows or FOUNDRY_TAIL.match(after)):
             continue
-        if node_follows and not re.match(r"^\s*(?:finfet|gaa|[a-z0-9+]{1,5})?\s*(?:先进|成熟)?\s*(?:工艺|制程|节点|技术)", v.norm[tail_from:tail_from + 12]):
+        if node_follows and not re.match(r"^\s*[」”』]?\s*(?:finfet|gaa|[a-z0-9+]{1,5})?\s*(?:先进|成熟)?\s*(?:工艺|制程|节点|技术)", v.norm[tail_from:tail_from + 12]):
             continue
         lead = v.norm[max(0, it.start - 8):it.start]
         # 邃思2.0採用GlobalFoundries12納米工藝 / 由台積電代工
         if re.search(r"(?:采用|使用|基于|由|交由|委托|依赖|依靠)(?:了)?\s*$", lead):
             subject = v.subject_before(it.start - 1, PRODUCT, carry=True)
-            if subject is not None:
-                yield subject, "manufacturedBy", it, "rule:foundry.uses"
+            for each in (v.sharing(subject, PRODUCT) if subject is not None else []):
+                yield each, "manufacturedBy", it, "rule:foundry.uses"
             # （例如英偉達H100、AMD MI300）的生產高度依賴台積電
             if re.search(r"的(?:生产|制造|代工|流片)(?:高度|主要|完全|均|都)?(?:依赖|依靠|交由|由)\s*$", v.norm[max(0, it.start - 14):it.start]):
                 c_start, _ = v.clause_span(v.clause_of(it.start))
