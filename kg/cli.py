@@ -91,6 +91,15 @@ def eval_(gold: Path, graph: Path, index: Path | None, as_json: bool, verbose: b
     click.echo(scores.to_json() if as_json else scores.table(verbose=verbose))
 
 
+def _size_option(ctx, param, value):
+    from kg.query import parse_size
+
+    try:
+        return parse_size(str(value))
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @main.command()
 @click.argument("query", required=False)
 @click.option("--graph", type=click.Path(dir_okay=False, path_type=Path), default=Path("exports/graph.ttl"),
@@ -98,15 +107,27 @@ def eval_(gold: Path, graph: Path, index: Path | None, as_json: bool, verbose: b
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml", "ntriples"]),
               default="table", show_default=True,
               help="SELECT/ASK: a table with labels, or SPARQL 1.1 results; CONSTRUCT/DESCRIBE: Turtle (or ntriples).")
-@click.option("--list", "list_", is_flag=True, help="List the named analyst questions in queries/.")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind a parameter of a named query (repeatable; `--list` shows each query's parameters).")
+@click.option("--list", "list_", is_flag=True, help="List the named analyst questions in queries/ and their parameters.")
 @click.option("--queries", "queries_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory of named queries (default: queries/ of this checkout).")
-def query(query: str | None, graph: Path, fmt: str, list_: bool, queries_dir: Path | None) -> None:
+@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0),
+              help="Time limit in seconds (0: none).")
+@click.option("--max-rows", default=100000, show_default=True, type=click.IntRange(min=0),
+              help="Most rows (or triples) in the answer (0: no cap).")
+@click.option("--max-bytes", default="64M", show_default=True, callback=_size_option,
+              help="Largest answer, e.g. 64M (0: no cap).")
+@click.option("--max-memory", default="2G", show_default=True, callback=_size_option,
+              help="Memory the query may use beyond the loaded graph, e.g. 2G (0: no cap).")
+def query(query: str | None, graph: Path, fmt: str, params: tuple[str, ...], list_: bool, queries_dir: Path | None,
+          timeout: float, max_rows: int, max_bytes: int | None, max_memory: int | None) -> None:
     """Run QUERY over the exported graph: SPARQL text, a .rq file, or @name of a named question.
 
     Standard prefixes (kg: id: doc: ev: rdfs: skos: prov: xsd: dcterms: ...) need not be declared.
-    A syntax error prints its line and column and exits 2."""
-    from kg.query import describe_library, named_queries, run_query
+    A syntax error prints its line and column and exits 2; so do a missing or unknown --param, and a
+    query stopped at a limit (time, rows, bytes, memory)."""
+    from kg.query import Limits, describe_library, named_queries, parse_params, run_query
 
     try:
         if list_:
@@ -114,7 +135,10 @@ def query(query: str | None, graph: Path, fmt: str, list_: bool, queries_dir: Pa
             return
         if not query:
             raise click.UsageError("give a QUERY, a FILE, @name, or --list")
-        click.echo(run_query(graph, query, fmt, queries_dir=queries_dir), nl=False)
+        limits = Limits(timeout=timeout or None, max_rows=max_rows or None, max_bytes=max_bytes,
+                        max_memory=max_memory)
+        click.echo(run_query(graph, query, fmt, queries_dir=queries_dir, params=parse_params(params),
+                             limits=limits), nl=False)
     except KgError as error:
         fail(error)
 

@@ -4,14 +4,25 @@
 
 Standard prefixes (``kg: id: doc: ev: rdf: rdfs: owl: skos: xsd: prov: dcterms:``, see
 :data:`kg.namespaces.PREFIXES`) need not be declared. Only reads are allowed: SPARQL UPDATE, ``LOAD`` and
-``SERVICE`` are refused before anything runs. The named analyst questions live in ``queries/*.rq``.
+``SERVICE`` are refused before anything runs. The named analyst questions live in ``queries/*.rq``;
+a named query declares its parameters in comment lines (``# param: name (literal, default 英伟达) — …``)
+and ``--param name=value`` binds them as RDF terms through the engine's ``substitutions`` (never by
+pasting user text into the query).
+
+``kg query`` runs under :class:`Limits`: a time limit and a memory cap (the query runs in a forked child
+process that is killed when it overruns; the engine's own failures, e.g. a Rust panic, end there too),
+and row and byte caps on the answer, which is collected as a stream and stopped at the cap.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
 import re
+import signal
+import sys
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +33,10 @@ from kg.errors import InputError, QueryError
 from kg.namespaces import PREFIXES
 
 __all__ = [
-    "FORMATS", "GraphStore", "NamedQuery", "QueryResult", "QueryRefused", "QuerySyntaxError",
-    "ResultTooLarge", "check_read_only", "default_queries_dir", "format_result", "load_rdflib_graph",
-    "named_queries", "prefix_header", "resolve_query", "run_rdflib", "with_prefixes",
+    "FORMATS", "GraphStore", "Limits", "NamedQuery", "QueryParam", "QueryResult", "QueryRefused",
+    "QuerySyntaxError", "QueryTimeout", "QueryTooHeavy", "ResultTooLarge", "bind_params", "check_read_only",
+    "default_queries_dir", "format_result", "load_rdflib_graph", "named_queries", "parse_params",
+    "prefix_header", "resolve_query", "run_guarded", "run_query", "run_rdflib", "with_prefixes",
 ]
 
 #: Output formats of ``kg query``. CONSTRUCT/DESCRIBE always give Turtle (``ntriples`` on request).
@@ -49,21 +61,107 @@ class QueryRefused(QueryError):
 
 
 class ResultTooLarge(QueryError):
-    """The answer has more rows (or triples) than the caller's cap."""
+    """The answer has more rows (or triples) or more bytes than the caller's cap."""
+
+
+class QueryTimeout(QueryError):
+    """The query ran longer than its time limit and was stopped."""
+
+
+class QueryTooHeavy(QueryError):
+    """The query needed more memory than its cap, or the engine failed on it; it was stopped."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one ``kg query`` may use. ``None`` (or 0 on the command line) lifts a limit.
+
+    ``timeout`` seconds of wall time and ``max_memory`` bytes of extra address space are enforced on a
+    forked child process (POSIX only; elsewhere the query runs in-process with the row and byte caps
+    only); ``max_rows`` rows (or triples) and ``max_bytes`` bytes of answer stop the answer's stream."""
+
+    timeout: float | None = 60.0
+    max_rows: int | None = 100_000
+    max_bytes: int | None = 64 * 2**20
+    max_memory: int | None = 2 * 2**30
+
+    @property
+    def isolated(self) -> bool:
+        return hasattr(os, "fork") and (self.timeout is not None or self.max_memory is not None)
 
 
 # --------------------------------------------------------------------------------------------------
 # Named queries
 
 
+PARAM_KINDS = {
+    "literal": "TEXT",           # a plain string literal
+    "entity": "ENTITY",          # id:Slug, Slug, <iri>, or a label or alias found in the graph
+    "property": "PROPERTY",      # kg:develops, develops, or <iri>
+    "term": "ENTITY|NUMBER",     # an entity as above, a number (xsd:decimal), or "quoted text"
+}
+_PARAM_RE = re.compile(
+    r"^\s*#\s*param:\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*"
+    r"\((?P<kind>[a-z]+)(?:\s*,\s*(?:(?P<optional>optional)|default\s+(?P<default>[^)]*?)))?\s*\)"
+    r"\s*(?:[\u2014\u2013-]+\s*(?P<help>.*?))?\s*$")
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """One declared parameter of a named query: the variable ``?name`` bound by ``--param name=value``.
+
+    Declared in the ``.rq`` file as ``# param: name (kind[, default VALUE | , optional]) — help``, where
+    kind is one of :data:`PARAM_KINDS`. A parameter with neither default nor ``optional`` is required.
+    The variable must be in the query's SELECT projection (the engine binds projected variables only)."""
+
+    name: str
+    kind: str
+    default: str | None = None
+    optional: bool = False
+    help: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is None and not self.optional
+
+    def describe(self) -> str:
+        extra = f" (default {self.default})" if self.default is not None else " (optional)" if self.optional \
+            else " (required)"
+        return f"--param {self.name}={PARAM_KINDS[self.kind]}{extra}" + (f"  {self.help}" if self.help else "")
+
+
+def declared_params(text: str, where: str = "query") -> tuple[QueryParam, ...]:
+    """The ``# param:`` declarations of a query text. Raises :class:`~kg.errors.ConfigError` for a
+    malformed declaration."""
+    from kg.errors import ConfigError
+
+    found: list[QueryParam] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not re.match(r"\s*#\s*param\b", line):
+            continue
+        match = _PARAM_RE.match(line)
+        if not match or match.group("kind") not in PARAM_KINDS:
+            raise ConfigError(f"{where} line {number}: cannot read the parameter declaration {line.strip()!r}; "
+                              f"write '# param: NAME (KIND[, default VALUE | , optional]) — help', KIND one of "
+                              f"{', '.join(PARAM_KINDS)}")
+        if any(p.name == match.group("name") for p in found):
+            raise ConfigError(f"{where} line {number}: parameter {match.group('name')!r} is declared twice")
+        found.append(QueryParam(match.group("name"), match.group("kind"),
+                                match.group("default").strip() if match.group("default") else None,
+                                bool(match.group("optional")), (match.group("help") or "").strip()))
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class NamedQuery:
-    """One analyst question: ``queries/<name>.rq``, whose first comment line is the question."""
+    """One analyst question: ``queries/<name>.rq``, whose first comment line is the question, and whose
+    ``# param:`` lines declare its parameters."""
 
     name: str
     question: str
     path: Path
     text: str
+    params: tuple[QueryParam, ...] = ()
 
 
 def default_queries_dir() -> Path:
@@ -81,7 +179,7 @@ def named_queries(directory: Path | None = None) -> list[NamedQuery]:
         text = path.read_text(encoding="utf-8")
         first = text.lstrip().splitlines()[0] if text.strip() else ""
         question = first.lstrip("#").strip() if first.startswith("#") else ""
-        found.append(NamedQuery(path.stem, question, path, text))
+        found.append(NamedQuery(path.stem, question, path, text, declared_params(text, path.name)))
     return found
 
 
@@ -94,6 +192,15 @@ def _is_file(path: Path) -> bool:
 
 def resolve_query(arg: str, directory: Path | None = None) -> str:
     """The query text for ``kg query`` 's argument: ``@name``, a ``.rq``/``.sparql`` file, or the query itself."""
+    return _resolve(arg, directory)[0]
+
+
+def _resolve(arg: str, directory: Path | None = None) -> tuple[str, str]:
+    """(query text, how to call it in messages)."""
+    return _resolve_text(arg, directory), (arg if arg.startswith("@") else "the query")
+
+
+def _resolve_text(arg: str, directory: Path | None = None) -> str:
     if arg.startswith("@"):
         name = arg[1:]
         library = {q.name: q for q in named_queries(directory)}
@@ -108,6 +215,105 @@ def resolve_query(arg: str, directory: Path | None = None) -> str:
                 raise InputError(f"query file {arg} not found")
             return path.read_text(encoding="utf-8")
     return arg
+
+
+# --------------------------------------------------------------------------------------------------
+# Parameters: --param name=value, bound as RDF terms (pyoxigraph substitutions), never pasted as text
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, str]:
+    """``["name=英偉達", ...]`` as a dict. Raises :class:`InputError` for a pair without ``=`` or a
+    parameter given twice."""
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise InputError(f"--param {pair!r}: write --param NAME=VALUE (see `kg query --list`)")
+        if name in params:
+            raise InputError(f"--param {name} is given twice")
+        params[name] = value
+    return params
+
+
+_NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def bind_params(store: "GraphStore", declared: Sequence[QueryParam], given: dict[str, str], *,
+                query_name: str = "the query") -> dict:
+    """The ``substitutions`` for :meth:`GraphStore.run`: each declared parameter's value (given, else its
+    default; optional ones left unbound) as a pyoxigraph term. Raises :class:`InputError` for an unknown,
+    missing or unresolvable parameter."""
+    import pyoxigraph as ox
+
+    known = {p.name: p for p in declared}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        takes = ", ".join(p.name for p in declared) if declared else "no parameters"
+        raise InputError(f"{query_name} has no parameter {', '.join(unknown)}; it takes {takes} "
+                         "(see `kg query --list`)")
+    out = {}
+    for param in declared:
+        value = given.get(param.name, param.default)
+        if value is None:
+            if param.required:
+                raise InputError(f"{query_name} needs --param {param.name}={PARAM_KINDS[param.kind]}"
+                                 + (f" ({param.help})" if param.help else ""))
+            continue
+        out[ox.Variable(param.name)] = _term_for(store, param, value, query_name)
+    return out
+
+
+def _term_for(store: "GraphStore", param: QueryParam, value: str, query_name: str):
+    import pyoxigraph as ox
+
+    where = f"--param {param.name}={value!r}"
+    if param.kind == "literal":
+        return ox.Literal(value)
+    text = value.strip()
+    if param.kind == "term":
+        if _NUMBER_RE.fullmatch(text):
+            return ox.Literal(text, datatype=ox.NamedNode(str(PREFIXES["xsd"]) + "decimal"))
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            return ox.Literal(text[1:-1])
+    iri = _iri_of(text, default_namespace="kg" if param.kind == "property" else "id")
+    if iri is not None:
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:
+            raise InputError(f"{where}: not a valid IRI") from None
+        if param.kind == "property":
+            if next(iter(store.store.quads_for_pattern(None, node, None)), None) is None:
+                raise InputError(f"{where}: no fact in the graph uses the property {shorten(iri)}")
+            return node
+        if next(iter(store.store.quads_for_pattern(node, None, None)), None) is not None or text.startswith("<") \
+                or re.match(r"[A-Za-z][\w.-]*:", text):
+            return node
+    if param.kind == "property":
+        raise InputError(f"{where}: give a property such as kg:develops or develops")
+    matches = store.entities_named(text)
+    if len(matches) == 1:
+        return ox.NamedNode(matches[0])
+    if not matches:
+        raise InputError(f"{where}: no entity has this id, label or alias "
+                         f"(find one with: kg query @label-search --param name={text})")
+    shown = ", ".join(f"{shorten(m)} ({store.label(m) or ''})" for m in matches[:8])
+    raise InputError(f"{where} matches {len(matches)} entities: {shown}; give the id")
+
+
+def _iri_of(text: str, default_namespace: str) -> str | None:
+    """The IRI ``text`` spells (``<iri>``, ``http(s)://…``, ``prefix:local`` with a standard prefix, or a
+    bare local name in ``default_namespace``), or ``None`` when it cannot be one (spaces, CJK …)."""
+    if text.startswith("<") and text.endswith(">"):
+        return text[1:-1]
+    if re.match(r"https?://", text):
+        return text
+    prefix, sep, local = text.partition(":")
+    if sep and prefix in STANDARD_PREFIXES:
+        return STANDARD_PREFIXES[prefix] + local
+    if re.fullmatch(r"[A-Za-z0-9_][\w.\-]*", text, flags=re.ASCII) and not text.endswith("."):
+        return STANDARD_PREFIXES[default_namespace] + text
+    return None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -266,28 +472,42 @@ class GraphStore:
     def __len__(self) -> int:
         return len(self.store)
 
-    def run(self, text: str, *, max_rows: int | None = None) -> QueryResult:
-        """Run one read-only query. Raises :class:`QuerySyntaxError`, :class:`QueryRefused`,
-        :class:`ResultTooLarge` (more than ``max_rows`` rows or triples)."""
+    def run(self, text: str, *, max_rows: int | None = None, max_bytes: int | None = None,
+            substitutions: dict | None = None) -> QueryResult:
+        """Run one read-only query. ``substitutions`` ({Variable: term}, see :func:`bind_params`) binds
+        projected variables before evaluation. Raises :class:`QuerySyntaxError`, :class:`QueryRefused`,
+        :class:`ResultTooLarge` (more than ``max_rows`` rows or triples, or about ``max_bytes`` bytes
+        of terms: the answer is read as a stream and dropped at the cap)."""
         import pyoxigraph as ox
 
         check_read_only(text)
         try:
-            answer = self.store.query(text, prefixes=STANDARD_PREFIXES)
+            answer = self.store.query(text, prefixes=STANDARD_PREFIXES, substitutions=substitutions or None)
         except SyntaxError as error:
             raise _syntax_error(error, text) from None
-        except (OSError, ValueError, TypeError) as error:
-            raise QueryError(f"query failed: {error}") from None
+        except (OSError, ValueError, TypeError, RuntimeError) as error:
+            raise QueryError(f"query failed: {_tidy(str(error))}") from None
         try:
             if isinstance(answer, ox.QueryBoolean):
                 return QueryResult("ask", boolean=bool(answer))
             if isinstance(answer, ox.QuerySolutions):
                 variables = tuple(v.value for v in answer.variables)
-                rows = _capped((tuple(solution) for solution in answer), max_rows, "rows")
+                rows = _capped((tuple(solution) for solution in answer), max_rows, max_bytes, "rows")
                 return QueryResult("select", variables=variables, rows=rows)
-            return QueryResult("graph", triples=_capped(iter(answer), max_rows, "triples"))
-        except (OSError, ValueError, TypeError) as error:  # evaluation errors surface while iterating
-            raise QueryError(f"query failed: {error}") from None
+            triples = _capped(((t.subject, t.predicate, t.object) for t in answer), max_rows, max_bytes, "triples")
+            return QueryResult("graph", triples=[ox.Triple(*t) for t in triples])
+        except (OSError, ValueError, TypeError, RuntimeError) as error:  # evaluation errors surface while iterating
+            raise QueryError(f"query failed: {_tidy(str(error))}") from None
+
+    def entities_named(self, name: str) -> list[str]:
+        """IRIs of the entities with ``name`` as an ``rdfs:label`` or ``skos:altLabel`` (case-insensitive)."""
+        import pyoxigraph as ox
+
+        found = self.store.query(
+            "SELECT DISTINCT ?name ?e WHERE { ?e rdfs:label|skos:altLabel ?l . "
+            "FILTER(LCASE(STR(?l)) = LCASE(?name)) } ORDER BY ?e",
+            prefixes=STANDARD_PREFIXES, substitutions={ox.Variable("name"): ox.Literal(name)})
+        return [row["e"].value for row in found if isinstance(row["e"], ox.NamedNode)]
 
     def label(self, iri: str, lang: str = "zh-hant") -> str | None:
         """The entity's ``rdfs:label`` in ``lang`` (else English, else any), or ``None``."""
@@ -304,13 +524,37 @@ class GraphStore:
         return self._labels[key]
 
 
-def _capped(items: Iterable, cap: int | None, what: str) -> list:
+def _capped(items: Iterable, cap: int | None, max_bytes: int | None, what: str) -> list:
     out = []
+    size = 0
     for item in items:
         if cap is not None and len(out) >= cap:
-            raise ResultTooLarge(f"the answer has more than {cap} {what} (the cap); add LIMIT/OFFSET to page through it")
+            raise ResultTooLarge(f"the answer has more than {cap} {what} (the cap); add LIMIT/OFFSET to page "
+                                 "through it, or raise --max-rows")
+        if max_bytes is not None:
+            size += sum(len(t.value.encode("utf-8")) + 3 for t in item if t is not None) + 1
+            if size > max_bytes:
+                raise ResultTooLarge(f"the answer is larger than {_size(max_bytes)} (the cap) after {len(out)} "
+                                     f"{what}; select fewer or shorter values, add LIMIT, or raise --max-bytes")
         out.append(item)
     return out
+
+
+def parse_size(text: str) -> int | None:
+    """``"64M"`` -> 67108864 (K, M, G: powers of 1024; a plain number is bytes); ``"0"`` -> ``None`` (no cap).
+    Raises ValueError."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?)i?B?\s*", text, re.IGNORECASE)
+    if not match:
+        raise ValueError(f"{text!r} is not a size (e.g. 64M, 2G, 500000)")
+    value = int(float(match.group(1)) * {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[match.group(2).upper()])
+    return value or None
+
+
+def _size(n: int) -> str:
+    for unit, factor in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if n >= factor:
+            return f"{n / factor:g} {unit}"
+    return f"{n} bytes"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -462,12 +706,158 @@ def format_result(result: QueryResult, fmt: str = "table", *,
 
 
 def run_query(graph: Path | str, query: str, fmt: str = "table", *, queries_dir: Path | None = None,
-              lang: str = "zh-hant") -> str:
-    """Load ``graph``, run ``query`` (text, file or ``@name``) and return the formatted answer."""
+              lang: str = "zh-hant", params: dict[str, str] | None = None, limits: Limits | None = None) -> str:
+    """Load ``graph``, run ``query`` (text, file or ``@name``) with ``params`` bound to its declared
+    parameters, within ``limits`` (default :class:`Limits`), and return the formatted answer."""
     store = GraphStore.load(graph)
-    text = resolve_query(query, queries_dir)
-    result = store.run(text)
-    return format_result(result, fmt, labeller=lambda iri: store.label(iri, lang))
+    text, name = _resolve(query, queries_dir)
+    declared = declared_params(text, name)
+    substitutions = bind_params(store, declared, params or {}, query_name=name)
+    return run_guarded(store, text, fmt, limits if limits is not None else Limits(), lang=lang,
+                       substitutions=substitutions)
+
+
+def _answer(store: "GraphStore", text: str, fmt: str, limits: Limits, lang: str, substitutions) -> str:
+    result = store.run(text, max_rows=limits.max_rows, max_bytes=limits.max_bytes, substitutions=substitutions)
+    body = format_result(result, fmt, labeller=lambda iri: store.label(iri, lang))
+    if limits.max_bytes is not None and len(body) > limits.max_bytes // 3 \
+            and len(body.encode("utf-8")) > limits.max_bytes:
+        raise ResultTooLarge(f"the formatted answer is larger than {_size(limits.max_bytes)} (the cap); "
+                             "select fewer or shorter values, add LIMIT, or raise --max-bytes")
+    return body
+
+
+def run_guarded(store: "GraphStore", text: str, fmt: str = "table", limits: Limits | None = None, *,
+                lang: str = "zh-hant", substitutions: dict | None = None) -> str:
+    """The formatted answer to ``text``, computed within ``limits``.
+
+    With a time limit or memory cap (and ``os.fork``), the query runs in a forked child that shares the
+    loaded store: the child gets an address-space limit (``RLIMIT_AS``: what it has plus ``max_memory``)
+    and is killed at the deadline; the engine's own crashes (a Rust panic aborts the process) end there
+    as well. Raises :class:`QueryTimeout`, :class:`QueryTooHeavy`, :class:`ResultTooLarge` and the
+    errors of :meth:`GraphStore.run`."""
+    limits = limits if limits is not None else Limits()
+    if not limits.isolated:
+        try:
+            return _answer(store, text, fmt, limits, lang, substitutions)
+        except MemoryError:
+            raise QueryTooHeavy("the query ran out of memory; narrow it or add LIMIT") from None
+    check_read_only(text)   # refuse before forking
+    import resource  # noqa: F401 - imported here, not in every child
+    import selectors  # noqa: F401
+    import tempfile
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read_end, write_end = os.pipe()
+    errors = tempfile.TemporaryFile()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child; coverage does not follow forks
+        _child(store, text, fmt, limits, lang, substitutions, read_end, write_end, errors)
+    os.close(write_end)
+    timed_out = True   # until the answer is read: an interrupt while waiting kills the child too
+    try:
+        message, timed_out = _read_child(read_end, limits.timeout)
+    finally:
+        os.close(read_end)
+        if timed_out:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _, status = os.waitpid(pid, 0)
+    if timed_out:
+        errors.close()
+        raise QueryTimeout(f"the query ran longer than the {limits.timeout:g} s limit and was stopped; "
+                           "narrow it, add LIMIT, or raise --timeout")
+    errors.seek(0)
+    stderr = errors.read().decode("utf-8", "replace")
+    errors.close()
+    return _child_answer(message, status, stderr, limits)
+
+
+def _child(store, text, fmt, limits, lang, substitutions, read_end, write_end, errors) -> None:  # pragma: no cover
+    code = 0
+    try:
+        os.close(read_end)
+        os.dup2(errors.fileno(), 2)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        import faulthandler
+
+        faulthandler.disable()   # an engine abort is reported by the parent, not dumped by the child
+        if limits.max_memory is not None:
+            _limit_address_space(limits.max_memory)
+        try:
+            payload = b"ok\n" + _answer(store, text, fmt, limits, lang, substitutions).encode("utf-8")
+        except MemoryError:
+            payload = b"memory\n"
+        except QueryError as error:
+            payload = f"error\n{type(error).__name__}\n{error}".encode("utf-8")
+        except Exception as error:  # noqa: BLE001 - reported as one line by the parent
+            payload = f"error\nQueryError\nquery failed: {_tidy(str(error))}".encode("utf-8")
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(write_end, view[:1 << 20]):]
+    except BaseException:  # noqa: BLE001 - never return into the parent's code
+        code = 70
+    finally:
+        os._exit(code)
+
+
+def _limit_address_space(extra: int) -> None:  # pragma: no cover - runs in the child
+    import resource
+
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            size = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+    except (OSError, StopIteration, ValueError):
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = size + extra
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _read_child(fd: int, timeout: float | None) -> tuple[bytes, bool]:
+    """Everything the child writes, or (partial, True) when ``timeout`` passes first."""
+    import selectors
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    chunks = []
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                return b"".join(chunks), True
+            if not selector.select(wait):
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks), False
+            chunks.append(chunk)
+
+
+def _child_answer(message: bytes, status: int, stderr: str, limits: Limits) -> str:
+    head, _, body = message.partition(b"\n")
+    if head == b"ok":
+        return body.decode("utf-8")
+    if head == b"error":
+        kind, _, detail = body.decode("utf-8", "replace").partition("\n")
+        raise {"QueryRefused": QueryRefused, "QuerySyntaxError": QueryError, "ResultTooLarge": ResultTooLarge,
+               "QueryTooHeavy": QueryTooHeavy}.get(kind, QueryError)(detail)
+    memory = f" (more than {_size(limits.max_memory)})" if limits.max_memory is not None else ""
+    if head == b"memory" or "memory allocation" in stderr:
+        raise QueryTooHeavy(f"the query needed more memory than its cap{memory} and was stopped; narrow it, "
+                            "add LIMIT, or raise --max-memory")
+    panic = re.search(r"panicked at [^\n]*\n([^\n]+)", stderr)
+    if panic:
+        raise QueryTooHeavy(f"the query engine (pyoxigraph) failed on this query: {_tidy(panic.group(1))}; "
+                            "try rewriting it (for example ORDER BY fewer or same-typed values)")
+    how = f"signal {-os.waitstatus_to_exitcode(status)}" if os.WIFSIGNALED(status) \
+        else f"exit status {os.waitstatus_to_exitcode(status)}"
+    raise QueryTooHeavy(f"the query process stopped unexpectedly ({how}){memory and ' — it may have hit the memory cap' + memory}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -480,11 +870,13 @@ def load_rdflib_graph(path: Path | str):
     return rdflib.Graph().parse(str(path))
 
 
-def run_rdflib(graph, text: str) -> QueryResult:
+def run_rdflib(graph, text: str, substitutions: dict | None = None) -> QueryResult:
     """Run ``text`` with rdflib's engine (undeclared standard prefixes prepended) as a :class:`QueryResult`
-    of pyoxigraph terms, so both engines' answers compare directly."""
+    of pyoxigraph terms, so both engines' answers compare directly. ``substitutions`` as for
+    :meth:`GraphStore.run` (pyoxigraph variables and terms) become rdflib's ``initBindings``."""
     check_read_only(text)
-    answer = graph.query(with_prefixes(text))
+    bindings = {v.value: _to_rdflib(t) for v, t in (substitutions or {}).items()}
+    answer = graph.query(with_prefixes(text), initBindings=bindings or None)
     if answer.type == "ASK":
         return QueryResult("ask", boolean=bool(answer.askAnswer))
     if answer.type == "SELECT":
@@ -494,6 +886,19 @@ def run_rdflib(graph, text: str) -> QueryResult:
     import pyoxigraph as ox
 
     return QueryResult("graph", triples=[ox.Triple(*(_from_rdflib(t) for t in triple)) for triple in answer])
+
+
+def _to_rdflib(term):
+    import pyoxigraph as ox
+    import rdflib
+
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 
 def _from_rdflib(term):
@@ -554,6 +959,10 @@ def question_of(text: str) -> str:
 
 
 def describe_library(queries: Sequence[NamedQuery]) -> str:
-    """``kg query --list``: one line per named query."""
+    """``kg query --list``: one line per named query, then one indented line per parameter."""
     width = max((len(q.name) for q in queries), default=0) + 1
-    return "".join(f"@{q.name:<{width}} {q.question}\n" for q in queries)
+    lines = []
+    for q in queries:
+        lines.append(f"@{q.name:<{width}} {q.question}\n")
+        lines += [f"{'':<{width + 3}}{p.describe()}\n" for p in q.params]
+    return "".join(lines)

@@ -6,12 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from kg.query import GraphStore, comparable_rows, load_rdflib_graph, named_queries, run_rdflib
+from kg.query import GraphStore, bind_params, comparable_rows, load_rdflib_graph, named_queries, run_rdflib
 
 MINI = Path(__file__).parent / "data" / "query" / "mini.ttl"
 LIBRARY = named_queries()
 NAMES = [q.name for q in LIBRARY]
 TEXT = {q.name: q.text for q in LIBRARY}
+PARAMS = {q.name: q.params for q in LIBRARY}
+
+
+def bound(store: GraphStore, query: str, **given: str) -> dict:
+    """The substitutions for @name: the given parameters, else the declared defaults."""
+    return bind_params(store, PARAMS[query], given, query_name=f"@{query}")
 
 
 def test_library_has_at_least_twelve_questions():
@@ -33,7 +39,9 @@ def mini_engines():
 @pytest.mark.parametrize("name", NAMES)
 def test_two_engines_agree_on_mini(mini_engines, name):
     store, graph = mini_engines
-    assert comparable_rows(store.run(TEXT[name])) == comparable_rows(run_rdflib(graph, TEXT[name]))
+    subs = bound(store, name)
+    assert comparable_rows(store.run(TEXT[name], substitutions=subs)) == \
+        comparable_rows(run_rdflib(graph, TEXT[name], subs))
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +58,9 @@ def seed_rdflib(seed_graph_path):
 def test_two_engines_agree_on_seeds(seed_store, seed_rdflib, name):
     """Identical result sets (as multisets; numbers by value, language tags case-folded: oxigraph
     canonicalises ``7.0`` to ``7`` and lower-cases tags, which is not a difference in the data)."""
-    ours = comparable_rows(seed_store.run(TEXT[name]))
-    theirs = comparable_rows(run_rdflib(seed_rdflib, TEXT[name]))
+    subs = bound(seed_store, name)
+    ours = comparable_rows(seed_store.run(TEXT[name], substitutions=subs))
+    theirs = comparable_rows(run_rdflib(seed_rdflib, TEXT[name], subs))
     assert ours == theirs
 
 
@@ -59,7 +68,7 @@ def test_two_engines_agree_on_seeds(seed_store, seed_rdflib, name):
 # Entities are compared by their slugs (stable by contract: docs/graph-schema.md), literals by value.
 
 
-def answer(store: GraphStore, name: str) -> list[tuple[str, ...]]:
+def answer(store: GraphStore, query: str, **params: str) -> list[tuple[str, ...]]:
     import pyoxigraph as ox
 
     def show(term) -> str:
@@ -69,7 +78,7 @@ def answer(store: GraphStore, name: str) -> list[tuple[str, ...]]:
             return term.value.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
         return term.value
 
-    return [tuple(show(t) for t in row) for row in store.run(TEXT[name]).rows]
+    return [tuple(show(t) for t in row) for row in store.run(TEXT[query], substitutions=bound(store, query, **params)).rows]
 
 
 def test_seed_domestic_gpus(seed_store):
@@ -113,10 +122,25 @@ def test_seed_products_per_market(seed_store):
 
 
 def test_seed_fact_evidence_mxn100_7nm(seed_store):
+    rows = answer(seed_store, "fact-evidence", subject="MXN100", predicate="usesProcessNode", object="node-7nm")
+    assert rows and all(r[:3] == ("MXN100", "usesProcessNode", "node-7nm") for r in rows)
+    assert all("MXN100" in r[3] and "7納米" in r[3] for r in rows)
+    assert {(r[4], r[5], r[6]) for r in rows} == {("000_01e9f8b696474cfd.txt", "國產算力GPGPU的挑戰與機遇", "2025-08-12")}
+    assert all(0 <= float(r[8]) <= 1 and r[7] for r in rows)
+    # the same fact named by labels instead of ids
+    assert answer(seed_store, "fact-evidence", subject="沐曦MXN100", predicate="kg:usesProcessNode",
+                  object="7納米") == rows
+
+
+def test_seed_fact_evidence_defaults_to_every_fact_about_mxn100(seed_store):
     rows = answer(seed_store, "fact-evidence")
-    assert rows and all("MXN100" in r[0] and "7納米" in r[0] for r in rows)
-    assert {(r[1], r[2], r[3]) for r in rows} == {("000_01e9f8b696474cfd.txt", "國產算力GPGPU的挑戰與機遇", "2025-08-12")}
-    assert all(0 <= float(r[5]) <= 1 and r[4] for r in rows)
+    assert rows and {r[0] for r in rows} == {"MXN100"}
+    assert {"usesProcessNode", "targetsMarket"} <= {r[1] for r in rows}
+
+
+def test_seed_fact_evidence_of_a_figure(seed_store):
+    rows = answer(seed_store, "fact-evidence", subject="BR100", predicate="fp32Tflops", object="256")
+    assert rows and all(r[2] in ("256", "256.0") and "256 TFLOPs" in r[3] for r in rows)
 
 
 def test_seed_single_source_facts(seed_store):
@@ -149,15 +173,23 @@ def test_seed_companies_without_products(seed_store):
 
 def test_seed_neighbourhood_of_moore_threads(seed_store):
     rows = answer(seed_store, "neighbourhood")
+    assert {r[0] for r in rows} == {"MooreThreads"}
+    rows = [r[1:] for r in rows]
     assert {(r[0], r[1]) for r in rows} >= {("develops", "MUSA"), ("develops", "MTTE300"), ("listedOn", "STARMarket")}
     assert ("listedOn", "STARMarket", "^listedOn", "MetaX") in rows
     assert ("develops", "MTTE300", "targetsMarket", "Robotics") in rows
     assert not any(r[3] == "MooreThreads" for r in rows)
+    # the centre named by its Traditional or Simplified label gives the same answer
+    assert [r[1:] for r in answer(seed_store, "neighbourhood", entity="摩爾線程")] == rows
+    assert [r[1:] for r in answer(seed_store, "neighbourhood", entity="摩尔线程")] == rows
 
 
 def test_seed_label_search_simplified_finds_traditional(seed_store):
     rows = answer(seed_store, "label-search")
-    assert ("Nvidia", "Company", "英伟达", "zh-hans") in rows
+    assert ("英伟达", "Nvidia", "Company", "英伟达", "zh-hans") in rows
+    rows = answer(seed_store, "label-search", name="英偉達")
+    assert ("英偉達", "Nvidia", "Company", "英偉達", "zh-hant") in rows
+    assert ("英偉達", "H100", "Chip", "英偉達H100", "") in rows
     assert seed_store.label("https://w3id.org/cngpu-kg/id/Nvidia") == "英偉達"
 
 
@@ -192,6 +224,58 @@ def test_seed_policy_restrictions(seed_store):
 def test_seed_partners(seed_store):
     pairs = {frozenset(r) for r in answer(seed_store, "partners")}
     assert {frozenset({"Nvidia", "TSMC"}), frozenset({"Nvidia", "Micron"}), frozenset({"ZWSOFT", "JingjiaMicro"})} <= pairs
+
+
+def _triples(seed_rdflib, prop: str) -> set[tuple[str, str]]:
+    from kg.namespaces import KG
+
+    return {(str(s).rsplit("/", 1)[-1], str(o).rsplit("/", 1)[-1]) for s, o in seed_rdflib.subject_objects(KG[prop])}
+
+
+def test_seed_architectures(seed_store, seed_rdflib):
+    """Every kg:basedOn fact of the seed graph, once per developer, with its article count."""
+    rows = answer(seed_store, "architectures")
+    assert {(product, arch) for arch, product, _dev, _n in rows} == _triples(seed_rdflib, "basedOn")
+    assert all(int(n) >= 1 for *_, n in rows)
+
+
+def test_seed_subsidiaries(seed_store, seed_rdflib):
+    rows = answer(seed_store, "subsidiaries")
+    assert {(unit, parent) for parent, unit, _n in rows} == _triples(seed_rdflib, "subsidiaryOf")
+    assert all(int(n) >= 1 for *_, n in rows)
+
+
+HOLDINGS = """
+id:Alibaba a kg:Company ; rdfs:label "阿里巴巴"@zh-Hant .
+id:THead a kg:Company ; rdfs:label "平頭哥"@zh-Hant ; kg:subsidiaryOf id:Alibaba ; kg:develops id:Zhenyue .
+id:Huawei a kg:Company ; rdfs:label "華為"@zh-Hant ; kg:develops id:Ascend910 .
+id:Davinci a kg:Architecture ; rdfs:label "達芬奇架構"@zh-Hant .
+id:Ascend910 a kg:Chip ; rdfs:label "昇騰910"@zh-Hant ; kg:basedOn id:Davinci .
+id:Zhenyue a kg:Chip ; rdfs:label "鎮岳510"@zh-Hant .
+ev:1 a kg:Evidence ; rdf:subject id:THead ; rdf:predicate kg:subsidiaryOf ; rdf:object id:Alibaba ;
+     kg:document doc:a ; kg:sentence "阿里旗下平頭哥" .
+ev:2 a kg:Evidence ; rdf:subject id:THead ; rdf:predicate kg:subsidiaryOf ; rdf:object id:Alibaba ;
+     kg:document doc:b ; kg:sentence "平頭哥（阿里巴巴子公司）" .
+ev:3 a kg:Evidence ; rdf:subject id:Ascend910 ; rdf:predicate kg:basedOn ; rdf:object id:Davinci ;
+     kg:document doc:a ; kg:sentence "基於達芬奇架構的昇騰910" .
+"""
+
+
+@pytest.fixture(scope="module")
+def holdings() -> GraphStore:
+    from kg.query import STANDARD_PREFIXES
+
+    header = "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in STANDARD_PREFIXES.items())
+    return GraphStore.from_text(header + HOLDINGS)
+
+
+def test_architectures_and_subsidiaries_on_a_hand_graph(holdings):
+    assert answer(holdings, "architectures") == [("Davinci", "Ascend910", "Huawei", "1")]
+    assert answer(holdings, "subsidiaries") == [("Alibaba", "THead", "2")]
+    # the neighbourhood follows both new properties
+    rows = answer(holdings, "neighbourhood", entity="平頭哥")
+    assert ("THead", "subsidiaryOf", "Alibaba", "", "") in rows
+    assert ("Ascend910", "basedOn", "Davinci", "", "") in answer(holdings, "neighbourhood", entity="Ascend910")
 
 
 def test_every_named_query_has_a_seed_answer_test():

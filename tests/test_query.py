@@ -217,3 +217,198 @@ def test_query_long_inline_text_is_not_taken_for_a_file(seed_graph_path):
 
     text = "SELECT ?s WHERE { ?s a kg:Company . FILTER(strlen(str(?s)) > 1) } " + "#" * 300
     assert resolve_query(text) == text
+
+
+# -- parameters of named queries (--param NAME=VALUE), bound as terms, never pasted into the text -----
+
+from kg.query import (Limits, QueryParam, QueryTimeout, QueryTooHeavy, bind_params, declared_params,  # noqa: E402
+                      parse_params, parse_size, run_guarded)
+
+INJECTIONS = [
+    '英伟达" } ; DROP ALL ; SELECT * WHERE { "',
+    '") || true || ("',
+    '"}} UNION { ?entity ?p ?matched } #',
+    "' . ?s ?p ?o . '",
+    "x\n} DELETE WHERE { ?s ?p ?o } #",
+    "<http://example.org/x> } ?s ?p ?o {",
+    "\\u0022 } LOAD <http://example.org/> {",
+]
+
+
+def test_declared_params_of_the_library():
+    library = {q.name: q for q in named_queries()}
+    assert [p.name for p in library["label-search"].params] == ["name"]
+    assert [(p.name, p.kind, p.required) for p in library["fact-evidence"].params] == [
+        ("subject", "entity", False), ("predicate", "property", False), ("object", "term", False)]
+    assert library["neighbourhood"].params[0] == QueryParam(
+        "entity", "entity", "id:MooreThreads", False, library["neighbourhood"].params[0].help)
+    assert library["listings"].params == ()
+
+
+def test_declared_params_errors():
+    with pytest.raises(Exception, match="line 2"):
+        declared_params("# q\n# param: name (number) — wrong kind\nSELECT ?name {}")
+    with pytest.raises(Exception, match="twice"):
+        declared_params("# param: a (literal)\n# param: a (entity)\nSELECT ?a {}")
+    [p] = declared_params("# param: who (entity) — someone\nSELECT ?who {}")
+    assert p.required and p.help == "someone"
+
+
+def test_parse_params():
+    assert parse_params(["name=英偉達", "x=a=b", "y="]) == {"name": "英偉達", "x": "a=b", "y": ""}
+    for bad in (["name"], ["=v"], ["a b=c"], ["a=1", "a=2"]):
+        with pytest.raises(InputError):
+            parse_params(bad)
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_injection_looking_literal_is_only_a_string(mini, value):
+    library = {q.name: q for q in named_queries()}
+    q = library["label-search"]
+    before = len(mini)
+    subs = bind_params(mini, q.params, {"name": value})
+    [(var, term)] = subs.items()
+    assert var.value == "name" and term.value == value          # one literal, exactly the user's text
+    result = mini.run(q.text, substitutions=subs)
+    assert result.rows == [] and len(mini) == before             # nothing matched, nothing changed
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_injection_looking_entity_is_refused_or_not_found(mini, value):
+    q = {q.name: q for q in named_queries()}["neighbourhood"]
+    with pytest.raises(InputError) as info:
+        bind_params(mini, q.params, {"entity": value}, query_name="@neighbourhood")
+    assert "\n" not in str(info.value).replace(value, "")
+
+
+def test_entity_param_by_id_label_or_iri(mini):
+    q = {q.name: q for q in named_queries()}["neighbourhood"]
+    iri = "https://w3id.org/cngpu-kg/id/MooreThreads"
+    for value in ("MooreThreads", "id:MooreThreads", f"<{iri}>", iri, "摩爾線程", "摩尔线程", "moore threads"):
+        [term] = bind_params(mini, q.params, {"entity": value}).values()
+        assert term.value == iri, value
+
+
+def test_missing_unknown_and_optional_params(mini):
+    params = declared_params("# param: who (entity) — a company\n# param: what (property, optional)\n"
+                             "SELECT ?who ?what {}")
+    with pytest.raises(InputError, match="needs --param who=ENTITY"):
+        bind_params(mini, params, {}, query_name="@q")
+    with pytest.raises(InputError, match="has no parameter whom; it takes who, what"):
+        bind_params(mini, params, {"whom": "MetaX"}, query_name="@q")
+    subs = bind_params(mini, params, {"who": "MetaX"})
+    assert [v.value for v in subs] == ["who"]                    # optional and not given: unbound
+    with pytest.raises(InputError, match="no fact in the graph uses the property"):
+        bind_params(mini, params, {"who": "MetaX", "what": "kg:noSuchProperty"})
+
+
+def test_cli_param_label_search():
+    out = invoke("query", "@label-search", "--graph", str(MINI), "--param", "name=英偉達")
+    assert out.exit_code == 0, out.output
+    assert "英偉達" in out.output and "kg:Company" in out.output
+
+
+def test_cli_param_errors_exit_2():
+    for args, message in ((["@label-search", "--param", "nmae=x"], "has no parameter nmae"),
+                          (["@listings", "--param", "name=x"], "takes no parameters"),
+                          (["@label-search", "--param", "name"], "NAME=VALUE"),
+                          (["@neighbourhood", "--param", "entity=不存在的公司"], "no entity has this id")):
+        out = invoke("query", *args, "--graph", str(MINI))
+        assert out.exit_code == 2 and message in out.output, (args, out.output)
+        assert "Traceback" not in out.output and out.output.count("\n") == 1
+
+
+def test_cli_param_injection_exits_0_with_no_rows():
+    out = invoke("query", "@label-search", "--graph", str(MINI), "--param", "name=" + INJECTIONS[0])
+    assert out.exit_code == 0 and "(0 rows)" in out.output
+
+
+def test_cli_list_shows_params():
+    out = invoke("query", "--list")
+    lines = out.output.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("@label-search"))
+    assert "--param name=TEXT (default 英伟达)" in lines[at + 1]
+    assert any("--param object=ENTITY|NUMBER (optional)" in line for line in lines)
+
+
+# -- limits: time, memory, rows, bytes --------------------------------------------------------------
+
+CROSS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
+
+
+def test_parse_size():
+    assert parse_size("64M") == 64 * 2**20 and parse_size("2g") == 2 * 2**30 and parse_size("1500") == 1500
+    assert parse_size("0") is None and parse_size("1.5K") == 1536
+    with pytest.raises(ValueError):
+        parse_size("lots")
+
+
+def test_byte_cap_stops_the_stream(mini):
+    with pytest.raises(ResultTooLarge, match="larger than 1 KB"):
+        mini.run("SELECT * WHERE { ?s ?p ?o }", max_bytes=1024)
+    assert len(mini.run("SELECT * WHERE { ?s ?p ?o } LIMIT 3", max_bytes=1024)) == 3
+
+
+@pytest.mark.parametrize("isolated", [True, False])
+def test_cross_product_stops_at_the_row_cap(mini, isolated):
+    limits = Limits(max_rows=1000) if isolated else Limits(timeout=None, max_memory=None, max_rows=1000)
+    with pytest.raises(ResultTooLarge, match="more than 1000 rows"):
+        run_guarded(mini, CROSS, "table", limits)
+
+
+def test_guarded_answer_equals_unguarded(mini):
+    for fmt in ("table", "json", "csv"):
+        assert run_guarded(mini, NODES, fmt) == run_guarded(mini, NODES, fmt, Limits(timeout=None, max_memory=None))
+    assert run_guarded(mini, "ASK { ?s ?p ?o }") == "yes\n"
+
+
+def test_formatted_answer_over_the_byte_cap(mini):
+    with pytest.raises(ResultTooLarge):
+        run_guarded(mini, "SELECT * WHERE { ?s ?p ?o }", "json", Limits(max_bytes=2000))
+
+
+def test_errors_in_the_child_keep_their_class_and_message(mini):
+    with pytest.raises(QueryError, match="line 1, column"):
+        run_guarded(mini, "SELECT * WHERE { ?s ?p }")
+    with pytest.raises(QueryRefused):
+        run_guarded(mini, "DELETE WHERE { ?s ?p ?o }")
+
+
+def test_timeout_kills_the_query(mini):
+    import time
+
+    heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    start = time.monotonic()
+    with pytest.raises(QueryTimeout, match="longer than the 0.5 s limit"):
+        run_guarded(mini, heavy, "table", Limits(timeout=0.5))
+    assert time.monotonic() - start < 5
+
+
+def test_memory_cap_stops_the_query(mini):
+    heavy = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?i ?a LIMIT 1"
+    with pytest.raises(QueryTooHeavy, match="more memory than its cap"):
+        run_guarded(mini, heavy, "table", Limits(timeout=60, max_memory=64 * 2**20))
+
+
+def test_cli_limits_one_line_exit_2():
+    for args, message in (([CROSS], "more than 100000 rows"),
+                          ([CROSS, "--max-rows", "50"], "more than 50 rows"),
+                          (["SELECT * WHERE { ?s ?p ?o }", "--max-bytes", "2K"], "larger than 2 KB"),
+                          (["SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
+                            "--timeout", "0.5"], "0.5 s limit"),
+                          (["ASK {}", "--max-bytes", "lots"], "not a size")):
+        out = invoke("query", *args, "--graph", str(MINI))
+        assert out.exit_code == 2 and message in out.output, (args, out.output)
+        assert "Traceback" not in out.output
+
+
+def test_cli_two_way_select_star_in_a_real_process():
+    """The issue's case, as a user runs it: a clean one-line error and exit 2, no MemoryError."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "kg.cli", "query", CROSS, "--graph", str(MINI), "--max-rows", "5000"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: the answer has more than 5000 rows") and done.stderr.count("\n") == 1
+    assert done.stdout == ""
