@@ -370,7 +370,10 @@ def build(seeds_dir: Path | str, out_dir: Path | str, options: BuildOptions | No
 #: types that are never text: skipped by their suffix, with a note (any other suffix is tried as text)
 NOT_TEXT_SUFFIXES = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".rtf", ".epub", ".png",
                      ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".svg", ".mp3", ".mp4", ".zip",
-                     ".gz", ".bz2", ".xz", ".7z", ".rar", ".tar", ".exe", ".so", ".bin", ".pyc", ".db", ".sqlite"}
+                     ".gz", ".bz2", ".xz", ".7z", ".rar", ".tar", ".exe", ".so", ".bin", ".pyc", ".db", ".sqlite",
+                     # data and code beside the articles (a gold.tsv, an index.csv) are text but not articles
+                     ".tsv", ".csv", ".json", ".jsonl", ".xml", ".yaml", ".yml", ".ttl", ".nt", ".rq", ".py",
+                     ".js", ".css", ".log"}
 
 
 def _input_files(seeds_dir: Path, report: BuildReport | None = None, progress: Progress = None) -> list[tuple[Path, str]]:
