@@ -35,6 +35,8 @@ PRODUCT_CLASSES = ("Product",)
 # rules read. The adverb stands in for the subject named at the head of the sentence before.
 ZERO_SUBJECT = re.compile(r"\s*((?:目前|如今|当前|现已|此外|同时|随后|此后|另外|并且|并|还|也|已经|已|均|更|可)+)\s*"
                           r"(?=适配|兼容|支持|推出|发布|采用|面向|应用|覆盖|聚焦|布局|拥有|具备|实现|搭载|配备|集成|基于|主攻|专注|服务于|广泛)")
+#: between a sentence-opening 其 and the product it owns (其JM7201 / 其新一代「X」)
+OWN_PRODUCT_LEAD = re.compile(r"\s*(?:最新|新一代|下一代|首款|旗舰|新款)?\s*[「“『]?\s*$")
 PRODUCT_VERB = re.compile(r"适配|兼容|支持|搭载|配备|集成")
 #: How many sentences back an anaphor may reach for its antecedent.
 REACH = 3
@@ -145,8 +147,9 @@ class ContextResolver:
             start = match.start()
             if self._free(start, match.end()) and CLAUSE_LEAD.match(self.norm[_clause_start(self.norm, start):start]):
                 yield start, match.end(), False
-        # 其 is a possessor (其產品…): the sentence-level rules read it within a sentence; only a sentence that
-        # opens with it and names no product of its own right after needs the antecedent from before
+        # 其 is a possessor (其產品…): the sentence-level rules read it within a sentence; a sentence that
+        # opens with it needs the antecedent from before, unless a product of its own follows in the clause
+        # and is not the one named right after 其 (其JM7201高性能圖形處理器… still needs its owner)
         for match in ITS.finditer(self.norm):
             start = match.start()
             sentence = self._sentence_of(start)
@@ -155,7 +158,8 @@ class ContextResolver:
                 continue
             clause_end = CLAUSE_BREAK.search(self.norm, match.end())
             stop = clause_end.start() if clause_end else len(self.norm)
-            if not any(start < m.start < stop and _is(m, PRODUCT_CLASSES) for m in self.mentions):
+            products = [m for m in self.mentions if start < m.start < stop and _is(m, PRODUCT_CLASSES)]
+            if not products or OWN_PRODUCT_LEAD.match(self.norm, match.end(), products[0].start):
                 yield start, match.end(), True
 
     def _stand_in(self, antecedent: Mention, start: int, end: int, source: str) -> Mention:

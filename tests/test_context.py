@@ -73,3 +73,15 @@ def test_sentence_without_subject_continues_the_previous_one(tools):
     assert ("BIRENSUPA", "compatibleWith", "PyTorch") in _claims(text, tools)
     text = "沐曦股份成立於2020年。目前已推出曦雲C500。"
     assert ("MetaX", "develops", "XiyunC500") in _claims(text, tools)
+
+
+def test_sentence_opening_its_before_its_own_product(tools):
+    text = "天數智芯是國內較活躍的GPU設計公司。其BI-V150高性能加速卡採用7納米工藝。"
+    assert any(s == "IluvatarCoreX" and p == "develops" for s, p, _ in _claims(text, tools))
+
+
+def test_its_before_a_described_product_keeps_the_sentence_reading(tools):
+    # 其首款GPU產品MXN100: the possessor rule of the sentence reads it; no second owner is guessed
+    text = "英偉達發布財報。沐曦成立於2020年，其首款GPU產品MXN100採用7納米製程。"
+    owners = {s for s, p, o in _claims(text, tools) if p == "develops"}
+    assert "Nvidia" not in owners
