@@ -16,7 +16,7 @@ from kg.normalize import Normalizer
 # Nouns that, right after an ambiguous name, say which class is meant (normalised, Simplified).
 _CLASS_CUES = (
     ("Chip", re.compile(r"^(?:系列)?(?:芯片|晶片|处理器|gpu|cpu|dcu|npu|加速卡|显卡|ai芯片)")),
-    ("SoftwarePlatform", re.compile(r"^(?:操作系统|os\b|系统软件|软件|平台)")),
+    ("SoftwarePlatform", re.compile(r"^(?:操作系统|os\b|系统软件|软件|平台|(?:等)?\s*(?:国产|开源)?\s*(?:大模型|大语言模型|模型))")),
     ("System", re.compile(r"^(?:台式机|服务器|一体机|超级计算机|超算)")),
 )
 _NODE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(?:(?:至|到|-|~|—)\s*(\d{1,3})\s*)?(?:纳米|奈米|nm(?![a-z])|nanometer)")

@@ -36,6 +36,7 @@ _STRIP = re.compile(r"[\s\-·・_「」『』“”\"']+")
 # classes that share it. Anything shared and not listed here fails `test_cross_class_aliases_documented`.
 CROSS_CLASS_ALLOWED = {
     "麒麟": {"Chip", "SoftwarePlatform"},  # Huawei/HiSilicon Kirin SoC vs. Kylin OS (麒麟操作系統)
+    "deepseek": {"Company", "SoftwarePlatform"},  # the company 深度求索 vs. its models (DeepSeek等國產大模型)
 }
 
 
