@@ -246,3 +246,81 @@ def test_long_names_give_file_names_within_255_bytes():
     assert len(f"{a}-99.html".encode("utf-8")) <= 255 and len(a.encode("utf-8")) <= MAX_SLUG_BYTES
     assert a != b
     assert _slugify("MooreThreads") == "MooreThreads"
+
+
+# -- vocabulary labels come from ontology/kg.ttl, not from a copy in Python ------------------------
+
+
+def _kg_ttl_labels() -> dict[str, str]:
+    from kg.ontology import DEFAULT_DIR, TBOX_FILE
+
+    tbox = rdflib.Graph().parse(DEFAULT_DIR / TBOX_FILE)
+    return {str(s)[len(str(KG)):]: str(o) for s, o in tbox.subject_objects(RDFS.label)
+            if str(s).startswith(str(KG)) and isinstance(o, Literal) and (o.language or "").lower() == "zh-hant"}
+
+
+def test_legend_labels_are_kg_ttl_labels(tmp_path):
+    labels = _kg_ttl_labels()
+    export_html(mini(), tmp_path)
+    data = page_data(tmp_path / "graph.html")
+    assert data["classes"] and all(label == labels[cls] for cls, label, _colour, _shape in data["classes"])
+    assert data["predicates"] and all(label == labels[p] for p, label, _colour in data["predicates"])
+    source = inspect.getsource(html)
+    for text in ("晶片", "製程節點", "性能相當於", "隸屬於", "基於"):      # no label typed into the exporter
+        assert text not in source
+
+
+def test_based_on_and_subsidiary_of_in_the_legend(tmp_path):
+    g = mini()
+    g.add((ID.MUSA, RDF.type, KG.Architecture))
+    g.add((ID.MXN100, KG.basedOn, ID.MUSA))
+    g.add((ID.Mellanox, KG.subsidiaryOf, ID.NVIDIA))
+    export_html(g, tmp_path)
+    data = page_data(tmp_path / "graph.html")
+    legend = {p: (label, colour) for p, label, colour in data["predicates"]}
+    assert legend["basedOn"][0] == "基於" and legend["subsidiaryOf"][0] == "隸屬於"
+    assert len({colour for _label, colour in legend.values()}) == len(legend)   # each relation its own colour
+
+
+# -- vis-network is read from the installed pyvis package -------------------------------------------
+
+
+def test_vis_network_comes_from_pyvis_with_its_licence(tmp_path):
+    code, where = html.vis_network_source()
+    assert "site-packages" in where or "pyvis" in where
+    assert where.endswith("vis-network.min.js") and "vis-9.1.2" in where     # the newest pyvis ships
+    export_html(mini(), tmp_path)
+    copied = (tmp_path / "entities" / "vis-network.min.js").read_text(encoding="utf-8")
+    overview = (tmp_path / "graph.html").read_text(encoding="utf-8")
+    for text in (copied, overview):
+        assert code in text                                                 # unmodified
+        assert "MIT License" in text and "Permission is hereby granted" in text
+        assert "read at export time from the installed pyvis package" in text
+    assert copied.startswith("/*! vis-network 9.1.2")
+    assert not (Path(html.__file__).parents[1] / "assets" / "vis-network.min.js").exists()
+
+
+def test_missing_pyvis_is_a_config_error(monkeypatch, tmp_path):
+    from kg.errors import ConfigError
+
+    real = html.resources.files
+
+    def files(package):
+        if package == "pyvis":
+            raise ModuleNotFoundError("No module named 'pyvis'")
+        return real(package)
+
+    monkeypatch.setattr(html.resources, "files", files)
+    with pytest.raises(ConfigError, match="pip install"):
+        export_html(mini(), tmp_path)
+
+
+# -- timeline data: every document's date (or none) reaches the page --------------------------------
+
+
+def test_documents_without_a_date_reach_the_page_as_undated(tmp_path):
+    export_html(mini(), tmp_path)
+    docs = {d[0]: d[2] for d in page_data(tmp_path / "graph.html")["docs"]}
+    assert docs == {"000_01e9f8b696474cfd.txt": "2025-08-12", "001_9a1a79ad6dcf0176.txt": ""}
+    script = (Path(html.__file__).parents[1] / "assets" / "kg-view.js").read_text(encoding="utf-8")
+    assert "innerHTML" not in script.replace("never innerHTML", "")

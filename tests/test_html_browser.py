@@ -533,3 +533,100 @@ def test_pipeline_overview_draws_every_entity_of_graph_ttl(browser, seed_exports
         assert (seed_exports / "entities" / f"{nvidia}.html").is_file()
     finally:
         page.close()
+
+
+TIMELINE_SCREENSHOT = ROOT / "docs" / "timeline.png"
+
+
+def _dated_site(tmp_path: Path) -> tuple[rdflib.Graph, Path]:
+    """mini.ttl plus two dated articles restating NVIDIA develops H100 (doc 001 stays undated)."""
+    from rdflib.namespace import DCTERMS
+
+    graph = rdflib.Graph().parse(MINI)
+    for name, date, sentence in (("005_later.txt", "2025-10-01", "英偉達再次確認H100由其研發。"),
+                                 ("006_earlier.txt", "2024-05-20", "英偉達研發的H100即將發布。")):
+        doc = rdflib.URIRef("https://w3id.org/cngpu-kg/doc/" + name[:-4])
+        graph.add((doc, RDF.type, KG.Document))
+        graph.add((doc, KG.fileName, rdflib.Literal(name)))
+        graph.add((doc, DCTERMS.date, rdflib.Literal(date, datatype=rdflib.XSD.date)))
+        graph.add((doc, DCTERMS.title, rdflib.Literal("標題<b>" + name + "</b>")))
+        ev = rdflib.URIRef("https://w3id.org/cngpu-kg/evidence/" + name[:3])
+        for p, o in ((RDF.type, KG.Evidence), (RDF.subject, ID.NVIDIA), (RDF.predicate, KG.develops),
+                     (RDF.object, ID.H100), (KG.document, doc), (KG.sentence, rdflib.Literal(sentence))):
+            graph.add((ev, p, o))
+    export_html(graph, tmp_path)
+    return graph, tmp_path
+
+
+def _expected_span(graph: rdflib.Graph, s, p, o) -> tuple[str, str, int]:
+    from rdflib.namespace import DCTERMS
+
+    dates, undated = [], 0
+    for ev in graph.subjects(RDF.subject, s):
+        if graph.value(ev, RDF.predicate) == p and graph.value(ev, RDF.object) == o:
+            date = graph.value(graph.value(ev, KG.document), DCTERMS.date)
+            if date is None:
+                undated += 1
+            else:
+                dates.append(str(date))
+    return (min(dates) if dates else "", max(dates) if dates else "", undated)
+
+
+def test_entity_page_timeline_by_date_undated_last(browser, tmp_path):
+    graph, site = _dated_site(tmp_path)
+    page = browser.page((site / "entities" / "NVIDIA.html").as_uri())
+    try:
+        page.wait_for("window.kgView && kgView.ready", timeout=15)
+        assert page.wait_for("document.getElementById('panel').getAttribute('data-entity')") == "NVIDIA"
+        # the timeline: one statement per evidence sentence, by document date, undated last
+        dates = page.js("Array.from(document.querySelectorAll('#panel ol.timeline li.stmt'))"
+                        ".map(function (li) { return li.getAttribute('data-date'); })")
+        statements = sum(1 for ev in graph.subjects(RDF.type, KG.Evidence)
+                         if ID.NVIDIA in (graph.value(ev, RDF.subject), graph.value(ev, RDF.object))
+                         and graph.value(ev, RDF.predicate) != RDF.type)
+        assert len(dates) == statements
+        dated = [d for d in dates if d]
+        assert dated == sorted(dated) and dates == dated + [""] * (len(dates) - len(dated))
+        assert dated[0] == "2024-05-20" and dated[-1] == "2025-10-01"
+        headers = page.js("Array.from(document.querySelectorAll('#panel ol.timeline li.date'))"
+                          ".map(function (li) { return li.textContent; })")
+        assert headers[0] == "2024-05-20" and headers[-1] == "無日期 undated"
+        # an undated document says so in its source line
+        sources = page.js("Array.from(document.querySelectorAll('#panel .ev .src')).map(function (p) "
+                          "{ return p.textContent; })")
+        assert any("001_9a1a79ad6dcf0176.txt · 無日期 undated" in s for s in sources)
+        assert any("《標題<b>005_later.txt</b>》" in s for s in sources)          # titles are text, not markup
+        assert page.js("document.querySelectorAll('#panel b').length") == 0
+        # each fact says when it was first and last stated
+        first, last, undated = _expected_span(graph, ID.NVIDIA, KG.develops, ID.H100)
+        when = page.js("""(function () {
+            var h = Array.from(document.querySelectorAll('#panel h4[data-predicate="develops"]'))[0];
+            var li = h.nextElementSibling.querySelector('li.rel button.ent[data-id="H100"]').parentNode;
+            var w = li.querySelector('.when');
+            return [w.getAttribute('data-first'), w.getAttribute('data-last'), w.textContent]; })()""")
+        assert when[:2] == [first, last] == ["2024-05-20", "2025-10-01"]
+        assert when[2].startswith("首次 first stated 2024-05-20 · 最近 last stated 2025-10-01")
+        assert (f"{undated} undated" in when[2]) == (undated > 0)
+        page.js("document.querySelector('#panel ol.timeline').previousElementSibling.scrollIntoView()")
+        time.sleep(0.3)
+        atomic_write_bytes(TIMELINE_SCREENSHOT, page.screenshot())     # docs/timeline.png, in the README
+        assert_clean(page)
+    finally:
+        page.close()
+
+
+def test_seed_entity_timeline_in_date_order(browser, seed_site):
+    """The timeline panel of a seed entity page (the seeds have one dated article: the rest come last)."""
+    graph, site = seed_site
+    nvidia = slug_with_label(graph, "英伟达")
+    page = browser.page((site / "entities" / f"{nvidia}.html").as_uri())
+    try:
+        page.wait_for("window.kgView && kgView.ready", timeout=15)
+        page.wait_for("!!document.querySelector('#panel ol.timeline li.stmt')")
+        dates = page.js("Array.from(document.querySelectorAll('#panel ol.timeline li.stmt'))"
+                        ".map(function (li) { return li.getAttribute('data-date'); })")
+        dated = [d for d in dates if d]
+        assert dated == sorted(dated) and dates[:len(dated)] == dated and len(dates) >= 10
+        assert_clean(page)
+    finally:
+        page.close()

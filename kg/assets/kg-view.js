@@ -168,15 +168,38 @@
     if (panel.classList.contains("open")) { panel.classList.remove("open"); network.setSize("100%", "100%"); network.redraw(); }
     panel.textContent = "";
   }
+  var UNDATED = "無日期 undated";
+  function dateOf(s) { var doc = D.docs[D.sentences[s][1]]; return doc ? doc[2] || "" : ""; }
+  function source(s) {
+    var doc = D.docs[D.sentences[s][1]];
+    return doc ? [doc[1] ? "《" + doc[1] + "》" : "", doc[0], doc[2] || UNDATED].filter(Boolean).join(" · ") : "";
+  }
+  // evidence sentences in date order, undated last (then by file and sentence)
+  function byDate(a, b) {
+    var da = dateOf(a), db = dateOf(b);
+    if (da !== db) return !da ? 1 : !db ? -1 : (da < db ? -1 : 1);
+    var fa = source(a), fb = source(b);
+    return fa !== fb ? (fa < fb ? -1 : 1) : (D.sentences[a][0] < D.sentences[b][0] ? -1 : 1);
+  }
   function evidence(ids) {
     if (!ids || !ids.length) return el("p", { cls: "muted", text: "（無證據句 no evidence sentence）" });
     var box = el("div");
-    ids.forEach(function (s) {
-      var row = D.sentences[s], doc = D.docs[row[1]];
-      var src = doc ? [doc[1] ? "《" + doc[1] + "》" : "", doc[0], doc[2]].filter(Boolean).join(" · ") : "";
-      box.appendChild(el("div", { cls: "ev" }, [el("p", { cls: "sentence", text: row[0] }), el("p", { cls: "src", text: src })]));
+    ids.slice().sort(byDate).forEach(function (s) {
+      box.appendChild(el("div", { cls: "ev" }, [el("p", { cls: "sentence", text: D.sentences[s][0] }), el("p", { cls: "src", text: source(s) })]));
     });
     return box;
+  }
+  // when a fact was first and last stated, over its evidence sentences' document dates
+  function when(ids) {
+    var dates = [], undated = 0;
+    (ids || []).forEach(function (s) { var d = dateOf(s); if (d) dates.push(d); else undated++; });
+    dates.sort();
+    var text;
+    if (!dates.length) text = ids && ids.length ? "來源無日期 no dated source" : "";
+    else if (dates[0] === dates[dates.length - 1]) text = "陳述於 stated " + dates[0];
+    else text = "首次 first stated " + dates[0] + " · 最近 last stated " + dates[dates.length - 1];
+    if (dates.length && undated) text += " · 另有 " + undated + " 句無日期 " + undated + " undated";
+    return text ? el("p", { cls: "when", "data-first": dates[0] || "", "data-last": dates[dates.length - 1] || "", text: text }) : null;
   }
   function entButton(e) {
     return el("button", { cls: "ent", type: "button", "data-id": e.id, text: name(e) + (e.l[2] && e.l[2] !== name(e) ? " (" + e.l[2] + ")" : ""),
@@ -194,11 +217,15 @@
     panel.appendChild(el("p", null, [el("span", { cls: "swatch", style: "background:" + c[2] }), el("span", { cls: "class", text: c[1] + " " + c[0] })]));
     if (e.te) { panel.appendChild(el("h4", { text: "類別證據 type evidence" })); panel.appendChild(evidence(e.te)); }
     if (D.focus !== e.id) panel.appendChild(el("p", null, [el("a", { href: pageHref(e), text: "實體頁 entity page \u2197" })]));
+    var timeline = [];   // [sentence id, fact text] for every statement about the entity
     if (e.at && e.at.length) {
       panel.appendChild(el("h3", { text: "數據 Figures" }));
       e.at.forEach(function (a) {
         panel.appendChild(el("h4", { text: a[0] + " = " + a[1] }));
+        var w = when(a[2]);
+        if (w) panel.appendChild(w);
         panel.appendChild(evidence(a[2]));
+        a[2].forEach(function (s) { timeline.push([s, a[0] + " = " + a[1]]); });
       });
     }
     var groups = {}, order = [];
@@ -206,6 +233,8 @@
       var r = D.edges[k], out = r[0] === i, key = r[1] + (out ? ">" : "<");
       if (!groups[key]) { groups[key] = []; order.push(key); }
       groups[key].push({ other: E[out ? r[2] : r[0]], ev: r[3] });
+      var fact = name(E[r[0]]) + " \u2014 " + predText(r[1]) + " \u2192 " + name(E[r[2]]);
+      r[3].forEach(function (s) { timeline.push([s, fact]); });
     });
     order.sort(function (a, b) { return parseInt(a, 10) - parseInt(b, 10) || (a < b ? 1 : -1); });
     panel.appendChild(el("h3", { text: "關係 Relations (" + e.rels.length + ")" }));
@@ -215,9 +244,22 @@
       panel.appendChild(el("h4", { "data-predicate": P[p][0], text: out ? predText(p) + " \u2192" : "\u2190 " + predText(p) }));
       var ul = el("ul");
       groups[key].sort(function (a, b) { return b.other.d - a.other.d || (a.other.id < b.other.id ? -1 : 1); });
-      groups[key].forEach(function (g) { ul.appendChild(el("li", { cls: "rel" }, [entButton(g.other), evidence(g.ev)])); });
+      groups[key].forEach(function (g) { ul.appendChild(el("li", { cls: "rel" }, [entButton(g.other), when(g.ev), evidence(g.ev)])); });
       panel.appendChild(ul);
     });
+    // ---- timeline: every statement about the entity by its document's date, undated last
+    panel.appendChild(el("h3", { text: "時間線 Timeline (" + timeline.length + ")" }));
+    if (!timeline.length) panel.appendChild(el("p", { cls: "muted", text: "（無 none）" }));
+    timeline.sort(function (a, b) { return byDate(a[0], b[0]) || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0); });
+    var tl = el("ol", { cls: "timeline" }), lastDate = null;
+    timeline.forEach(function (t) {
+      var d = dateOf(t[0]) || UNDATED;
+      if (d !== lastDate) { tl.appendChild(el("li", { cls: "date", text: d })); lastDate = d; }
+      tl.appendChild(el("li", { cls: "stmt", "data-date": dateOf(t[0]) }, [
+        el("p", { cls: "fact", text: t[1] }),
+        el("div", { cls: "ev" }, [el("p", { cls: "sentence", text: D.sentences[t[0]][0] }), el("p", { cls: "src", text: source(t[0]) })])]));
+    });
+    panel.appendChild(tl);
     if (e.d > countNeighbours(e)) {
       panel.appendChild(el("p", { cls: "muted" }, [(e.d - countNeighbours(e)) + " 個鄰居不在本圖中 neighbours not drawn here: ", el("a", { href: pageHref(e), text: "實體頁 entity page \u2197" })]));
     }

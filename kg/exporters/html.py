@@ -1,13 +1,18 @@
 """HTML views of the graph: ``graph.html`` (overview) and ``entities/<slug>.html`` (2-hop neighbourhoods).
 
-Both are static pages that work from file:// with the network off: vis-network is inlined into the
-overview and copied once next to the entity pages (``entities/vis-network.min.js``, with the page
-script ``entities/kg-view.js``; a page per entity adds only its own data), positions are
+Both are static pages that work from file:// with the network off: vis-network, read at export time
+from the installed ``pyvis`` package (no third-party code is kept in this project; its licence notice,
+``kg/assets/vis-network.LICENSE.txt``, goes in front of it), is inlined into the overview and copied once
+next to the entity pages (``entities/vis-network.min.js``, with the page script ``entities/kg-view.js``;
+a page per entity adds only its own data), positions are
 computed here (a seeded Fruchterman-Reingold layout for the overview, a radial one for entity pages)
 and physics stays off, so a page is drawn once and does not move. The graph reaches the page as one
 JSON document that the page's own script turns into nodes, edges, the side panel and the search index;
 every string from the articles is inserted into the DOM as text (``textContent``), never as HTML, and
-the JSON is escaped so that it cannot close its ``<script>`` element.
+the JSON is escaped so that it cannot close its ``<script>`` element. Class and property names shown
+in the legend and panel are the ``rdfs:label`` of ``ontology/kg.ttl`` (zh-Hant); the panel's timeline
+orders an entity's statements by their documents' dates (undated last) and says when each fact was
+first and last stated.
 
 Output is deterministic: everything is sorted, the layout seed is fixed, coordinates are rounded and
 nothing depends on the clock.
@@ -20,6 +25,7 @@ import re
 from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -41,37 +47,53 @@ LAYOUT_SEED = 20250812
 VIS_JS = "vis-network.min.js"
 APP_JS = "kg-view.js"
 
-# class local name -> (Traditional Chinese label, colour, vis shape). Shapes follow the superclass
-# (organisations are dots, products diamonds, ...), colours tell the subclasses apart.
-CLASS_STYLE: dict[str, tuple[str, str, str]] = {
-    "Company": ("公司", "#1f77b4", "dot"),
-    "GovernmentAgency": ("政府機構", "#17becf", "dot"),
-    "ResearchInstitution": ("研究機構", "#9edae5", "dot"),
-    "Exchange": ("交易所", "#393b79", "dot"),
-    "Fund": ("基金", "#6b6ecf", "dot"),
-    "Organization": ("組織", "#aec7e8", "dot"),
-    "Chip": ("芯片", "#d62728", "diamond"),
-    "Architecture": ("架構", "#ff9896", "diamond"),
-    "SoftwarePlatform": ("軟件平台", "#e377c2", "diamond"),
-    "System": ("系統", "#8c564b", "diamond"),
-    "Product": ("產品", "#c49c94", "diamond"),
-    "ProcessNode": ("製程", "#7f7f7f", "square"),
-    "Market": ("市場", "#2ca02c", "triangle"),
-    "Technology": ("技術", "#ff7f0e", "hexagon"),
-    "Policy": ("政策", "#9467bd", "star"),
-    "Place": ("地點", "#bcbd22", "triangleDown"),
+# class local name -> (colour, vis shape). Shapes follow the superclass (organisations are dots, products
+# diamonds, ...), colours tell the subclasses apart; the order is the legend's. Labels come from kg.ttl.
+CLASS_STYLE: dict[str, tuple[str, str]] = {
+    "Company": ("#1f77b4", "dot"),
+    "GovernmentAgency": ("#17becf", "dot"),
+    "ResearchInstitution": ("#9edae5", "dot"),
+    "Exchange": ("#393b79", "dot"),
+    "Fund": ("#6b6ecf", "dot"),
+    "Organization": ("#aec7e8", "dot"),
+    "Chip": ("#d62728", "diamond"),
+    "Architecture": ("#ff9896", "diamond"),
+    "SoftwarePlatform": ("#e377c2", "diamond"),
+    "System": ("#8c564b", "diamond"),
+    "Product": ("#c49c94", "diamond"),
+    "ProcessNode": ("#7f7f7f", "square"),
+    "Market": ("#2ca02c", "triangle"),
+    "Technology": ("#ff7f0e", "hexagon"),
+    "Policy": ("#9467bd", "star"),
+    "Place": ("#bcbd22", "triangleDown"),
 }
 FALLBACK_COLOURS = ["#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1"]
 
-PREDICATE_LABEL: dict[str, str] = {
-    "develops": "研發", "usesProcessNode": "採用製程", "manufacturedBy": "由…代工", "targetsMarket": "面向市場",
-    "usesTechnology": "採用技術", "compatibleWith": "兼容", "comparableTo": "可比", "acquired": "收購",
-    "listedOn": "上市於", "partnerOf": "合作", "investsIn": "投資", "restricts": "限制", "locatedIn": "位於",
-    "nanometers": "納米", "fp32Tflops": "FP32 TFLOPS", "fp16Tflops": "FP16 TFLOPS", "memoryGB": "顯存 GB",
-    "memoryBandwidthTBps": "帶寬 TB/s", "transistorCount": "晶體管數", "type": "類型",
-}
+
+@lru_cache(maxsize=1)
+def vocabulary_labels() -> dict[str, str]:
+    """``{local name: rdfs:label}`` of every ``kg:`` class and property in ``ontology/kg.ttl``, in
+    Traditional Chinese (else English, else the local name)."""
+    from kg.ontology import DEFAULT_DIR, TBOX_FILE
+
+    tbox = rdflib.Graph().parse(DEFAULT_DIR / TBOX_FILE, format="turtle")
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    for subject, label in tbox.subject_objects(RDFS.label):
+        if isinstance(subject, URIRef) and str(subject).startswith(str(KG)) and isinstance(label, Literal):
+            labels[_local(subject)].setdefault((label.language or "").lower(), str(label))
+    return {name: found.get("zh-hant") or found.get("en") or name for name, found in sorted(labels.items())}
+
+
+def _property_order() -> list[str]:
+    """Legend order of the relations: as ``kg.ontology`` lists the core properties, then the rest."""
+    from kg.ontology import REQUIRED_DATATYPE_PROPERTIES, REQUIRED_OBJECT_PROPERTIES
+
+    return [*REQUIRED_OBJECT_PROPERTIES, *REQUIRED_DATATYPE_PROPERTIES]
+
+
 PREDICATE_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-                     "#9c755f", "#bab0ac", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d"]
+                     "#9c755f", "#bab0ac", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d",
+                     "#17becf", "#bcbd22"]
 # Properties that are bookkeeping, not relations worth drawing.
 NOT_RELATIONS = {KG.mentionedIn, KG.foundBy, KG.document, KG.sentence, KG.startOffset, KG.endOffset,
                  KG.extractor, KG.confidence, KG.fileName, KG.encoding}
@@ -218,7 +240,7 @@ def _read(graph: rdflib.Graph) -> _Model:
     edges.sort(key=lambda e: (e[0], e[1], e[2]))
     classes = sorted({e.cls for e in entities}, key=lambda c: (list(CLASS_STYLE).index(c)
                                                                 if c in CLASS_STYLE else 99, c))
-    pred_order = list(PREDICATE_LABEL)
+    pred_order = _property_order()
     preds = sorted(predicates, key=lambda p: (pred_order.index(p) if p in pred_order else 99, p))
     incident: list[list[int]] = [[] for _ in entities]
     for k, (s, _p, o, _ev) in enumerate(edges):
@@ -352,13 +374,14 @@ def _t2s_table(model: _Model) -> dict[str, str]:
 
 def _class_table(model: _Model) -> list[list[str]]:
     rows, extra = [], 0
+    labels = vocabulary_labels()
     for cls in model.classes:
         if cls in CLASS_STYLE:
-            zh, colour, shape = CLASS_STYLE[cls]
+            colour, shape = CLASS_STYLE[cls]
         else:
-            zh, colour, shape = cls, FALLBACK_COLOURS[extra % len(FALLBACK_COLOURS)], "dot"
+            colour, shape = FALLBACK_COLOURS[extra % len(FALLBACK_COLOURS)], "dot"
             extra += 1
-        rows.append([cls, zh, colour, shape])
+        rows.append([cls, labels.get(cls, cls), colour, shape])
     return rows
 
 
@@ -401,7 +424,7 @@ def _page_data(model: _Model, drawn: list[int], listed: list[int], positions: di
         "note": note,
         "href": entity_href,
         "classes": _class_table(model),
-        "predicates": [[p, PREDICATE_LABEL.get(p, p), PREDICATE_COLOURS[i % len(PREDICATE_COLOURS)]]
+        "predicates": [[p, vocabulary_labels().get(p, p), PREDICATE_COLOURS[i % len(PREDICATE_COLOURS)]]
                        for i, p in enumerate(model.predicates)],
         "docs": [list(model.docs[d]) for d in doc_ids],
         "sentences": [[model.sentences[s][0], doc_local.get(model.sentences[s][1], -1)] for s in sentence_ids],
@@ -413,6 +436,45 @@ def _page_data(model: _Model, drawn: list[int], listed: list[int], positions: di
 
 def _asset(name: str) -> str:
     return resources.files("kg").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+VIS_LICENCE = "vis-network.LICENSE.txt"
+
+
+def _version_key(path) -> tuple:
+    match = re.search(r"vis-(\d+(?:\.\d+)*)", str(path))
+    return tuple(int(x) for x in match.group(1).split(".")) if match else ()
+
+
+def vis_network_source() -> tuple[str, str]:
+    """(vis-network's minified code, where it was found): the newest ``vis-<version>/vis-network.min.js``
+    shipped in the installed ``pyvis`` package. Raises :class:`kg.errors.ConfigError` without pyvis."""
+    from kg.errors import ConfigError
+
+    try:
+        root = resources.files("pyvis")
+    except ModuleNotFoundError:
+        raise ConfigError("the HTML views take vis-network from the pyvis package, which is not installed: "
+                          "pip install 'pyvis>=0.3.2'") from None
+    found = []
+    for lib in ("lib", "templates/lib"):
+        folder = root.joinpath(*lib.split("/"))
+        if folder.is_dir():
+            found += [d.joinpath("vis-network.min.js") for d in folder.iterdir()
+                      if d.name.startswith("vis-") and d.joinpath("vis-network.min.js").is_file()]
+    if not found:
+        raise ConfigError(f"no vis-network.min.js inside the installed pyvis package ({root}); "
+                          "reinstall it: pip install --force-reinstall 'pyvis>=0.3.2'")
+    best = max(found, key=_version_key)
+    return best.read_text(encoding="utf-8"), str(best)
+
+
+def _vis_with_notice() -> str:
+    """vis-network preceded by its licence notice, as one script (a ``/*! … */`` comment, kept by minifiers)."""
+    code, where = vis_network_source()
+    version = ".".join(map(str, _version_key(where))) or "unknown"
+    notice = _asset(VIS_LICENCE).replace("*/", "* /").rstrip()
+    return f"/*! vis-network {version}, read at export time from the installed pyvis package.\n{notice}\n*/\n{code}"
 
 
 def _render(template: str, *, data: dict, title: str, scripts: str, csp_script: str) -> str:
@@ -473,7 +535,7 @@ class _Context:
 
     @classmethod
     def load(cls, model: _Model) -> "_Context":
-        return cls(_asset("html_template.html"), _asset(VIS_JS), _asset(APP_JS), _t2s_table(model))
+        return cls(_asset("html_template.html"), _vis_with_notice(), _asset(APP_JS), _t2s_table(model))
 
 
 def write_overview(model: _Model, out_dir: Path, max_nodes: int, context: _Context) -> Path:
@@ -493,7 +555,7 @@ def write_overview(model: _Model, out_dir: Path, max_nodes: int, context: _Conte
                       t2s=context.t2s, title="全圖 Overview")
     for name, code in ((VIS_JS, context.vis), (APP_JS, context.app)):
         if re.search(r"</script|<!--", code, re.IGNORECASE):  # would end or confuse the inline <script>
-            raise ValueError(f"kg/assets/{name} cannot be inlined: it contains '</script' or '<!--'")
+            raise ValueError(f"{name} cannot be inlined: it contains '</script' or '<!--'")
     scripts = f"<script>{context.vis}</script>\n<script>{context.app}</script>"
     path = Path(out_dir) / "graph.html"
     atomic_write_text(path, _render(context.template, data=data, title="GPU/算力產業知識圖譜", scripts=scripts,
