@@ -38,6 +38,13 @@ ZERO_SUBJECT = re.compile(r"\s*((?:目前|如今|当前|现已|此外|同时|随
 #: between a sentence-opening 其 and the product it owns (其JM7201 / 其新一代「X」)
 OWN_PRODUCT_LEAD = re.compile(r"\s*(?:最新|新一代|下一代|首款|旗舰|新款)?\s*[「“『]?\s*$")
 PRODUCT_VERB = re.compile(r"适配|兼容|支持|搭载|配备|集成")
+BULLET = re.compile(r"[•·●▪■]")
+HARDWARE_VERB = re.compile(r"搭载|配备|集成")
+HARDWARE_CLASSES = ("Chip", "System")
+#: A line of a feature list (1)架構創新：採用… / • 內存優化：集成32GB…): an enumerator, a short heading and a
+#: colon, then a verb. The heading stands in for what the whole article is about.
+HEADED_LINE = re.compile(r"\s*(?:[（(]?\d{1,2}[)）.、]|[•·●▪■\-*])?\s*([^，。；：:\s]{2,8})[:：]\s*(?:目前|已|还|也|可)?\s*"
+                         r"(?=采用|基于|集成|搭载|配备|支持|兼容|适配|引入|使用|面向|应用于|用于)")
 #: How many sentences back an anaphor may reach for its antecedent.
 REACH = 3
 
@@ -114,6 +121,7 @@ class ContextResolver:
             if antecedent is not None:
                 found.append(self._stand_in(antecedent, start, end, "context:anaphor"))
         found += self._zero_subjects()
+        found += self._headed_lines()
         for match in PRODUCT_ANAPHOR.finditer(self.norm):
             if not self._free(match.start(), match.end()):
                 continue
@@ -136,6 +144,25 @@ class ContextResolver:
                 head = next((m for m in previous if in_topic_position(self.norm, m)), None)
             if head is not None and (_is(head, ORG_CLASSES) or _is(head, PRODUCT_CLASSES)):
                 out.append(self._stand_in(head, match.start(1), match.end(1), "context:zero-subject"))
+        return out
+
+    def _headed_lines(self) -> list[Mention]:
+        """Feature-list lines: 集成/搭載/配備 is said of the article's dominant chip or system, a verb that
+        is not a product's (採用, 面向…) of its dominant organisation; 支持/兼容/適配 of neither (too
+        many things in one article support something); nothing when the article has no clear topic."""
+        out = []
+        hardware = dominant(self.mentions, HARDWARE_CLASSES)
+        line_starts = sorted(set(self.starts) | {m.start() for m in BULLET.finditer(self.norm)})
+        for start in line_starts:
+            match = HEADED_LINE.match(self.norm, start)
+            if match is None or not self._free(match.start(1), match.end(1)):
+                continue
+            if HARDWARE_VERB.match(self.norm, match.end()):
+                head = hardware
+            else:
+                head = None if PRODUCT_VERB.match(self.norm, match.end()) else self.topic
+            if head is not None:
+                out.append(self._stand_in(head, match.start(1), match.end(1), "context:headed-line"))
         return out
 
     def _org_spans(self):

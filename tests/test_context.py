@@ -85,3 +85,16 @@ def test_its_before_a_described_product_keeps_the_sentence_reading(tools):
     text = "英偉達發布財報。沐曦成立於2020年，其首款GPU產品MXN100採用7納米製程。"
     owners = {s for s, p, o in _claims(text, tools) if p == "develops"}
     assert "Nvidia" not in owners
+
+
+def test_feature_list_lines_speak_of_the_article_topic(tools):
+    text = ("寒武紀發布思元590。思元590面向數據中心，寒武紀稱其性能領先。"
+            "• 架構創新：採用Chiplet技術。• 內存優化：集成HBM3高頻寬記憶體。")
+    claims = _claims(text, tools)
+    assert ("Cambricon", "usesTechnology", "Chiplet") in claims
+    assert ("MLU590", "usesTechnology", "HBM3") in claims
+
+
+def test_feature_list_support_lines_guess_no_subject(tools):
+    text = "寒武紀發布思元590。思元590面向數據中心。• 精度：支持FP16與BF16混合訓練。"
+    assert not any(p == "usesTechnology" and o in ("FP16", "BF16") for _, p, o in _claims(text, tools))
