@@ -147,16 +147,32 @@ def query(query: str | None, graph: Path, fmt: str, params: tuple[str, ...], lis
 @click.option("--graph", type=click.Path(dir_okay=False, path_type=Path), default=Path("exports/graph.ttl"),
               show_default=True, help="Exported graph to serve; its directory's files are served too.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (loopback by default).")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free port).")
-@click.option("--timeout", default=10.0, show_default=True, type=float, help="Time limit per query, in seconds.")
-@click.option("--max-rows", default=10000, show_default=True, type=int, help="Result-size cap (rows or triples).")
-def serve(graph: Path, host: str, port: int, timeout: float, max_rows: int) -> None:
-    """Read-only SPARQL 1.1 Protocol endpoint at /sparql, plus the HTML views and export files."""
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0, 86400, min_open=True),
+              help="Time limit per query, in seconds (a query over it is stopped: 503).")
+@click.option("--max-rows", default=10000, show_default=True, type=click.IntRange(min=1),
+              help="Result-size cap (rows or triples).")
+@click.option("--max-mb", default=50.0, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="Result-size cap in MB of the serialised answer.")
+@click.option("--memory-mb", default=1024, show_default=True, type=click.IntRange(min=64),
+              help="Memory a query worker may use beyond the loaded graph (a query over it is stopped: 503).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Fast-lane query workers (long queries move to a low-priority lane of their own).")
+@click.option("--long-queries", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Queries allowed to run past 0.25 s at once (one per client address).")
+@click.option("--quiet", is_flag=True, help="No per-request log lines.")
+def serve(graph: Path, host: str, port: int, timeout: float, max_rows: int, max_mb: float, memory_mb: int,
+          workers: int, long_queries: int, quiet: bool) -> None:
+    """Read-only SPARQL 1.1 Protocol endpoint at /sparql, a query page at /query, plus the HTML views and
+    export files. The graph is reloaded when it changes; a broken one keeps the last good graph served."""
     from kg.serve import ServeOptions, serve_forever
 
+    options = ServeOptions(host=host, port=port, timeout=timeout, max_rows=max_rows,
+                           max_bytes=max(1, int(max_mb * 1_000_000)), max_memory_mb=memory_mb,
+                           workers=workers, long_queries=long_queries, quiet=quiet)
     try:
-        serve_forever(graph, ServeOptions(host=host, port=port, timeout=timeout, max_rows=max_rows),
-                      announce=lambda msg: click.echo(msg, err=True))
+        serve_forever(graph, options, announce=lambda msg: click.echo(msg, err=True))
     except KgError as error:
         fail(error)
 
