@@ -747,13 +747,14 @@ def run_guarded(store: "GraphStore", text: str, fmt: str = "table", limits: Limi
     import selectors  # noqa: F401
     import tempfile
 
+    address_space = _address_space_limit(limits.max_memory) if limits.max_memory is not None else None
     sys.stdout.flush()
     sys.stderr.flush()
     read_end, write_end = os.pipe()
     errors = tempfile.TemporaryFile()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child; coverage does not follow forks
-        _child(store, text, fmt, limits, lang, substitutions, read_end, write_end, errors)
+        _child(store, text, fmt, limits, lang, substitutions, read_end, write_end, errors, address_space)
     os.close(write_end)
     timed_out = True   # until the answer is read: an interrupt while waiting kills the child too
     try:
@@ -776,7 +777,8 @@ def run_guarded(store: "GraphStore", text: str, fmt: str = "table", limits: Limi
     return _child_answer(message, status, stderr, limits)
 
 
-def _child(store, text, fmt, limits, lang, substitutions, read_end, write_end, errors) -> None:  # pragma: no cover
+def _child(store, text, fmt, limits, lang, substitutions, read_end, write_end, errors,
+           address_space: int | None) -> None:  # pragma: no cover
     code = 0
     try:
         os.close(read_end)
@@ -785,8 +787,7 @@ def _child(store, text, fmt, limits, lang, substitutions, read_end, write_end, e
         import faulthandler
 
         faulthandler.disable()   # an engine abort is reported by the parent, not dumped by the child
-        if limits.max_memory is not None:
-            _limit_address_space(limits.max_memory)
+        _limit_address_space(address_space)
         try:
             payload = b"ok\n" + _answer(store, text, fmt, limits, lang, substitutions).encode("utf-8")
         except MemoryError:
@@ -804,16 +805,22 @@ def _child(store, text, fmt, limits, lang, substitutions, read_end, write_end, e
         os._exit(code)
 
 
-def _limit_address_space(extra: int) -> None:  # pragma: no cover - runs in the child
-    import resource
-
+def _address_space_limit(extra: int) -> int | None:
+    """This process's address-space size plus ``extra`` bytes (read in the parent: cheaper than in the
+    freshly forked child, whose every touched page is a copy-on-write fault), or ``None`` off Linux."""
     try:
         with open("/proc/self/status", encoding="ascii") as status:
-            size = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:")) + extra
     except (OSError, StopIteration, ValueError):
+        return None
+
+
+def _limit_address_space(limit: int | None) -> None:  # pragma: no cover - runs in the child
+    import resource
+
+    if limit is None:
         return
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = size + extra
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
