@@ -35,6 +35,9 @@ PRODUCT_CLASSES = ("Product",)
 # rules read. The adverb stands in for the subject named at the head of the sentence before.
 ZERO_SUBJECT = re.compile(r"\s*((?:目前|如今|当前|现已|此外|同时|随后|此后|另外|并且|并|还|也|已经|已|均|更|可)+)\s*"
                           r"(?=适配|兼容|支持|推出|发布|采用|面向|应用|覆盖|聚焦|布局|拥有|具备|实现|搭载|配备|集成|基于|主攻|专注|服务于|广泛)")
+#: what only a product has, right after 其/它 (它的單精度浮點性能, 其顯存)
+PRODUCT_ATTRIBUTE = re.compile(r"\s*(?:的)?\s*(?:单精度|双精度|半精度|浮点|ai|fp\d+|int\d+)?\s*(?:浮点)?\s*"
+                               r"(?:性能|算力|显存|内存|功耗|带宽|频率|主频|规格|晶体管|制程|工艺|能效|跑分)")
 #: between a sentence-opening 其 and the product it owns (其JM7201 / 其新一代「X」)
 OWN_PRODUCT_LEAD = re.compile(r"\s*(?:最新|新一代|下一代|首款|旗舰|新款)?\s*[「“『]?\s*$")
 PRODUCT_VERB = re.compile(r"适配|兼容|支持|搭载|配备|集成")
@@ -89,6 +92,7 @@ class ContextResolver:
         self.mentions = mentions
         self.starts = [s.start for s in sentences]
         self.topic = dominant(mentions, ORG_CLASSES)
+        self.product_topic = dominant(mentions, PRODUCT_CLASSES)
         self._taken = bytearray(len(norm) + 1)
         for m in mentions:
             self._taken[m.start:m.end] = b"\x01" * (m.end - m.start)
@@ -117,7 +121,10 @@ class ContextResolver:
         for start, end, its in self._org_spans():
             # 其 may stand for a product as well (MXN100…，其顯存…): whichever was last the topic
             classes = ORG_CLASSES + PRODUCT_CLASSES if its else ORG_CLASSES
-            antecedent = self._recent(start, classes, topic_only=True) or self.topic
+            if its and PRODUCT_ATTRIBUTE.match(self.norm, end):   # 它的單精度浮點性能: a product's
+                antecedent = self._recent(start, PRODUCT_CLASSES, topic_only=False) or self.product_topic
+            else:
+                antecedent = self._recent(start, classes, topic_only=True) or self.topic
             if antecedent is not None:
                 found.append(self._stand_in(antecedent, start, end, "context:anaphor"))
         found += self._zero_subjects()
@@ -125,7 +132,7 @@ class ContextResolver:
         for match in PRODUCT_ANAPHOR.finditer(self.norm):
             if not self._free(match.start(), match.end()):
                 continue
-            antecedent = self._recent(match.start(), PRODUCT_CLASSES, topic_only=False)
+            antecedent = self._recent(match.start(), PRODUCT_CLASSES, topic_only=False) or self.product_topic
             if antecedent is not None:
                 found.append(self._stand_in(antecedent, match.start(), match.end(), "context:anaphor"))
         return found
@@ -180,13 +187,15 @@ class ContextResolver:
         for match in ITS.finditer(self.norm):
             start = match.start()
             sentence = self._sentence_of(start)
+            # 它 is a pronoun and may open any clause (與主流顯卡相比，它的…); 其 only a sentence
+            opening = _clause_start(self.norm, start) if match.group() == "它" else (self.starts[sentence] if self.starts else 0)
             if not self._free(start, match.end()) or not self.starts or \
-                    not CLAUSE_LEAD.match(self.norm[self.starts[sentence]:start]):
+                    not CLAUSE_LEAD.match(self.norm[opening:start]):
                 continue
             clause_end = CLAUSE_BREAK.search(self.norm, match.end())
             stop = clause_end.start() if clause_end else len(self.norm)
             products = [m for m in self.mentions if start < m.start < stop and _is(m, PRODUCT_CLASSES)]
-            if not products or OWN_PRODUCT_LEAD.match(self.norm, match.end(), products[0].start):
+            if not products or match.group() == "它" or OWN_PRODUCT_LEAD.match(self.norm, match.end(), products[0].start):
                 yield start, match.end(), True
 
     def _stand_in(self, antecedent: Mention, start: int, end: int, source: str) -> Mention:

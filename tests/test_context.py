@@ -98,3 +98,17 @@ def test_feature_list_lines_speak_of_the_article_topic(tools):
 def test_feature_list_support_lines_guess_no_subject(tools):
     text = "寒武紀發布思元590。思元590面向數據中心。• 精度：支持FP16與BF16混合訓練。"
     assert not any(p == "usesTechnology" and o in ("FP16", "BF16") for _, p, o in _claims(text, tools))
+
+
+def test_product_anaphor_far_from_its_name_is_the_article_product(tools):
+    text = ("壁仞科技發布BR104。業界認為BR104定價合理。發布會選在周末。現場觀眾很多。主持人介紹了公司歷史。"
+            "據介紹，這款顯卡的性能已接近英偉達的A100。")
+    assert ("BR104", "comparableTo", "A100") in _claims(text, tools)
+
+
+def test_it_before_a_product_attribute_is_the_product(tools):
+    text = "芯動科技發布風華2號。與主流顯卡相比，它的單精度浮點性能已達到GTX1050Ti水平。"
+    claims = _claims(text, tools)
+    assert ("Fenghua2", "comparableTo", "GTX1050Ti") in claims or \
+        ("Fenghua2", "comparableTo", "GeForceGTX1050Ti") in claims, claims
+    assert not any(s == "Innosilicon" and p != "develops" for s, p, o in claims)
