@@ -743,7 +743,8 @@ class _Handler(BaseHTTPRequestHandler):
         charset = "; charset=utf-8" if media.startswith("text/") or media.endswith(
             ("json", "xml", "turtle", "triples", "javascript")) else ""
         self.send_header("Content-Type", media + charset)
-        self.send_header("Content-Length", str(len(body) if length is None else length))
+        if status != HTTPStatus.NO_CONTENT:
+            self.send_header("Content-Length", str(len(body) if length is None else length))
         self.send_header("X-Content-Type-Options", "nosniff")
         for key, value in (extra or {}).items():
             self.send_header(key, value)
@@ -796,6 +797,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._asset("query.css", "text/css")
         elif url.path == "/query/named.json":
             self._named()
+        elif url.path == "/favicon.ico" and self.server.resolve_file(url.path) is None:
+            self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon", {"Cache-Control": "max-age=86400"}, length=0)
         elif url.path in ("/", "/index.html") and self.server.resolve_file("/index.html") is None:
             self._index()
         else:

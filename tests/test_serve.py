@@ -213,3 +213,96 @@ def test_nothing_outside_the_export_directory(server, path):
 def test_missing_graph_is_input_error(tmp_path):
     with pytest.raises(InputError):
         start_server(tmp_path / "graph.ttl", ServeOptions(port=0, quiet=True))
+
+
+# -- the query page -------------------------------------------------------------------------------
+
+
+def test_query_page_and_named_queries_over_http(server):
+    status, content_type, body = fetch(server, "/query")
+    assert status == 200 and content_type.startswith("text/html") and "/query/app.js" in body
+    request = urllib.request.Request(server.url + "/query")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert fetch(server, "/query/app.js")[1].startswith("text/javascript")
+    assert fetch(server, "/query/app.css")[1].startswith("text/css")
+    status, _, body = fetch(server, "/query/named.json")
+    info = json.loads(body)
+    names = {q["name"] for q in info["queries"]}
+    assert status == 200 and {"listings", "label-search"} <= names
+    assert info["prefixes"]["id"] == "https://w3id.org/cngpu-kg/id/"
+    status, _, body = fetch(server, "/")          # the generated index links the page; files stay reachable
+    assert status == 200 and 'href="/query"' in body and fetch(server, "/graph.html")[0] == 200
+
+
+QUERY_PAGE_SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "query-page.png"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from test_html_browser import Chromium, chromium_binary
+
+    binary = chromium_binary()
+    if binary is None:
+        pytest.skip("Debian's chromium is not installed (`make browser` installs it as root)")
+    chrome = Chromium(binary, width=1400, height=820)
+    yield chrome
+    chrome.close()
+
+
+@pytest.fixture(scope="module")
+def seed_server(seed_exports):
+    srv, thread = start_server(seed_exports / "graph.ttl", ServeOptions(port=0, quiet=True))
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+    thread.join(5)
+
+
+def test_query_page_in_chromium_runs_listings(browser, seed_server):
+    """Load /query, pick @listings, click Run, see its rows as a table; data is text, never markup."""
+    page = browser.page(seed_server.url + "/query#listings")
+    try:
+        page.wait_for("window.kgQuery && kgQuery.ready", timeout=15)
+        assert page.js("document.getElementById('named').value") == "listings"
+        assert "kg:listedOn" in page.js("document.getElementById('text').value")
+        x, y = page.js("(function () { var r = document.getElementById('run').getBoundingClientRect(); "
+                       "return [r.left + r.width / 2, r.top + r.height / 2]; })()")
+        page.click(x, y)
+        last = page.wait_for("kgQuery.last", timeout=20)
+        assert last["ok"] and last["rows"] >= 2
+        rows = page.js("Array.from(document.querySelectorAll('#results tbody tr')).map(function (tr) "
+                       "{ return Array.from(tr.cells).map(function (td) { return td.textContent; }); })")
+        assert len(rows) == last["rows"]
+        assert page.js("Array.from(document.querySelectorAll('#results thead th')).map(function (th) "
+                       "{ return th.textContent; })") == ["#", "?exchange", "?company"]
+        assert all(row[1].startswith("id:") and row[2].startswith("id:") for row in rows)
+        labels = page.js("Array.from(document.querySelectorAll('#results td .label')).map(function (d) "
+                         "{ return d.textContent; })")
+        assert len(labels) >= len(rows)          # each company (and exchange) with its label under the IRI
+        assert page.js("document.getElementById('status').textContent").startswith(f"{len(rows)} rows")
+        time.sleep(0.3)
+        from kg.io import atomic_write_bytes
+
+        atomic_write_bytes(QUERY_PAGE_SCREENSHOT, page.screenshot())       # docs/query-page.png, in the README
+        # result data is shown as text: markup in a literal stays a string
+        page.js("document.getElementById('named').value = ''; document.getElementById('text').value = "
+                "'SELECT ?x WHERE { VALUES ?x { \"<img src=x onerror=window.pwned=1>\" } }'; kgQuery.last = null")
+        page.js("kgQuery.run()")
+        page.wait_for("kgQuery.last", timeout=20)
+        assert page.js("document.querySelector('#results tbody td:nth-child(2)').textContent") == \
+            "<img src=x onerror=window.pwned=1>"
+        assert page.js("document.querySelectorAll('#results img').length") == 0
+        assert page.js("typeof window.pwned") == "undefined"
+        # a server error is shown with its message
+        page.js("document.getElementById('text').value = 'SELECT * WHERE {'; kgQuery.last = null")
+        page.js("kgQuery.run()")
+        assert page.wait_for("kgQuery.last", timeout=20)["status"] == 400
+        assert "syntax error" in page.js("document.getElementById('error').textContent")
+        assert page.problems() == [f"log error: Failed to load resource: the server responded with a status of "
+                                   f"400 (Bad Request)"] or page.problems() == []
+        foreign = [u for u in page.requests() if not u.startswith((seed_server.url, "data:", "about:"))]
+        assert foreign == []
+    finally:
+        page.close()
