@@ -29,6 +29,8 @@ FOR_DOMAIN_TAIL = re.compile(r"\s*(?:等)?\s*(?:多个|各)?\s*(?:领域|行业|
 
 # 覆蓋AI芯片、AI加速卡…: a market word that is the first half of a kind of product is not a market
 PRODUCT_KIND_AFTER = re.compile(r"\s*(?:芯片|晶片|加速卡|显卡|gpu|cpu|处理器|服务器|模组|板卡|计算卡)")
+# 針對金融、科研等關鍵領域開展的安全審查: the markets are where an action happens, not what is aimed at them
+ACTION_AFTER = re.compile(r"\s*(?:等)?\s*(?:关键|重点|重要|敏感)?\s*(?:领域|行业|部门|场景)?\s*(?:开展|进行|实施|发起|展开)")
 MEANS_LEAD = re.compile(r"\s*(?:凭借|依靠|借助|通过|依托)")
 # 消費級顯卡7G106 / 專業級顯卡7G105: a market that qualifies a product head noun right before the name
 MARKET_HEAD = re.compile(r"\s*(?:级|端)?\s*(?:显卡|芯片|晶片|gpu|cpu|处理器|加速卡|计算卡|板卡|服务器|产品)\s*[「“]?\s*$")
@@ -58,7 +60,7 @@ def markets(v: SentenceView) -> Iterator[Found]:
         if first is None:
             continue
         markets = [m for m in market_list(v, first) if not PRODUCT_KIND_AFTER.match(v.norm, m.end)]
-        if not markets:
+        if not markets or ACTION_AFTER.match(v.norm, markets[-1].end):
             continue
         tail = v.norm[markets[-1].end:markets[-1].end + 8]
         possessed = re.match(r"^\s*(?:市场|领域|场景|行业|等)*\s*的\s*", tail)
