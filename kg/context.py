@@ -35,6 +35,9 @@ PRODUCT_CLASSES = ("Product",)
 # rules read. The adverb stands in for the subject named at the head of the sentence before.
 ZERO_SUBJECT = re.compile(r"\s*((?:目前|如今|当前|现已|此外|同时|随后|此后|另外|并且|并|还|也|已经|已|均|更|可)+)\s*"
                           r"(?=适配|兼容|支持|推出|发布|采用|面向|应用|覆盖|聚焦|布局|拥有|具备|实现|搭载|配备|集成|基于|主攻|专注|服务于|广泛)")
+#: a sentence opening with a name shaped like an organisation's (2-6 characters + 科技/半導體/…) before a verb
+UNKNOWN_ORG_OPENING = re.compile(r"\s*([\u4e00-\u9fff]{2,6}(?:科技|半导体|微电子|电子|智能|集团|股份|芯片|算力))"
+                                 r"\s*(?:有限公司|公司)?\s*(?:于|在|成立|是|为|已|正式|日前|近日|宣布|，|,)")
 #: what only a product has, right after 其/它 (它的單精度浮點性能, 其顯存)
 PRODUCT_ATTRIBUTE = re.compile(r"\s*(?:的)?\s*(?:单精度|双精度|半精度|浮点|ai|fp\d+|int\d+)?\s*(?:浮点)?\s*"
                                r"(?:性能|算力|显存|内存|功耗|带宽|频率|主频|规格|晶体管|制程|工艺|能效|跑分)")
@@ -119,6 +122,8 @@ class ContextResolver:
     def anaphors(self) -> list[Mention]:
         found: list[Mention] = []
         for start, end, its in self._org_spans():
+            if self._opens_with_unknown_org(start):
+                continue
             # 其 may stand for a product as well (MXN100…，其顯存…): whichever was last the topic
             classes = ORG_CLASSES + PRODUCT_CLASSES if its else ORG_CLASSES
             if its and PRODUCT_ATTRIBUTE.match(self.norm, end):   # 它的單精度浮點性能: a product's
@@ -171,6 +176,13 @@ class ContextResolver:
             if head is not None:
                 out.append(self._stand_in(head, match.start(1), match.end(1), "context:headed-line"))
         return out
+
+    def _opens_with_unknown_org(self, pos: int) -> bool:
+        """Does the sentence around ``pos`` open with an organisation-looking name no mention covers
+        (昉擎科技於2022年成立，公司專注…)? Then 公司 is that unknown one, and no known one may stand in."""
+        start = self.starts[self._sentence_of(pos)] if self.starts else 0
+        opening = UNKNOWN_ORG_OPENING.match(self.norm, start, pos)
+        return opening is not None and self._free(opening.start(1), opening.end(1))
 
     def _org_spans(self):
         """该公司 anywhere; bare 公司 and 其 only where they open a clause (as the subject)."""

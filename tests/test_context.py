@@ -112,3 +112,9 @@ def test_it_before_a_product_attribute_is_the_product(tools):
     assert ("Fenghua2", "comparableTo", "GTX1050Ti") in claims or \
         ("Fenghua2", "comparableTo", "GeForceGTX1050Ti") in claims, claims
     assert not any(s == "Innosilicon" and p != "develops" for s, p, o in claims)
+
+
+def test_company_after_an_unknown_company_is_not_a_known_one(tools):
+    text = "天使輪由小米領投，壁仞科技跟投。星河算力科技於2022年成立於上海，公司專注於面向人工智能的NPU研發。"
+    claims = _claims(text, tools)
+    assert not any(p == "targetsMarket" for s, p, o in claims), claims
