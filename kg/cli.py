@@ -161,16 +161,18 @@ def query(query: str | None, graph: Path, fmt: str, params: tuple[str, ...], lis
               help="Fast-lane query workers (long queries move to a low-priority lane of their own).")
 @click.option("--long-queries", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Queries allowed to run past 0.25 s at once (one per client address).")
+@click.option("--client-timeout", default=10.0, show_default=True, type=click.FloatRange(0, 3600, min_open=True),
+              help="Seconds a client may take to send a request (or stay idle) before it is disconnected.")
 @click.option("--quiet", is_flag=True, help="No per-request log lines.")
 def serve(graph: Path, host: str, port: int, timeout: float, max_rows: int, max_mb: float, memory_mb: int,
-          workers: int, long_queries: int, quiet: bool) -> None:
+          workers: int, long_queries: int, client_timeout: float, quiet: bool) -> None:
     """Read-only SPARQL 1.1 Protocol endpoint at /sparql, a query page at /query, plus the HTML views and
     export files. The graph is reloaded when it changes; a broken one keeps the last good graph served."""
     from kg.serve import ServeOptions, serve_forever
 
     options = ServeOptions(host=host, port=port, timeout=timeout, max_rows=max_rows,
                            max_bytes=max(1, int(max_mb * 1_000_000)), max_memory_mb=memory_mb,
-                           workers=workers, long_queries=long_queries, quiet=quiet)
+                           workers=workers, long_queries=long_queries, client_timeout=client_timeout, quiet=quiet)
     try:
         serve_forever(graph, options, announce=lambda msg: click.echo(msg, err=True))
     except KgError as error:

@@ -762,8 +762,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _guard(self, action: Callable[[], None]) -> None:
         self._reading_since = None
         length = self.headers.get("Content-Length")
+        # a body we may not read: declared by Content-Length/Transfer-Encoding, or unknown (a POST without them)
         self._body_declared = bool(self.headers.get("Transfer-Encoding")) or (
-            length is not None and length.strip() not in ("0", ""))
+            length.strip() != "0" if length is not None else self.command == "POST")
         try:
             action()
         except (TimeoutError, ConnectionError):
