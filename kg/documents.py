@@ -66,8 +66,12 @@ _CJK = _HAN + "\u25a0-\u25ff\u3000-\u303f\uff01-\uff60\u2014\u2026\u201c\u201d\u
 # Invisible characters scraped pages carry inside words (英\u200b偉達): zero-width, joiners, bidi controls,
 # soft hyphens, BOMs. They are cut out of the article text like the spaces above (offsets still map back).
 _INVISIBLE = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
-_CUT = re.compile(f"(?<=[{_CJK}])[ \u3000\u00a0]+(?=[{_CJK}])|[{_INVISIBLE}]+")
-_INVISIBLE_RUN = re.compile(f"[{_INVISIBLE}]+")
+# Pinyin glosses a conversion tool wrote after characters (國(guó)內(nèi), 產(chǎn)品): cut like invisible ones.
+# Only a bracketed Latin syllable with a tone mark, right after a Han character, is one.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN_GLOSS = f"(?<=[{_HAN}])[(（](?=[a-zü]*[{_TONED}])[a-zü{_TONED}]{{1,7}}[)）]"
+_CUT = re.compile(f"(?<=[{_CJK}])[ \u3000\u00a0]+(?=[{_CJK}])|[{_INVISIBLE}]+|{_PINYIN_GLOSS}")
+_INVISIBLE_RUN = re.compile(f"[{_INVISIBLE}]+|{_PINYIN_GLOSS}")
 _LINES = re.compile(r"\S[^\r\n]*")
 _FINAL = frozenset("。！？；：…!?;:")
 _CLOSERS = frozenset("」』”’\"'）)")

@@ -338,7 +338,9 @@ GENERIC = ("集成电路", "微电子", "新材料", "服务器", "电子", "半
            "集团", "龙头", "企业", "厂商", "国家队", "软件", "平台", "硬件", "数学", "算力", "带宽", "高带宽", "存储",
            "内存", "技术", "产品", "系列", "国产", "处理器", "产业", "加速卡", "板卡", "模组", "设备", "材料",
            "gpu", "ai", "大模型", "模型", "研究", "中国", "国内", "国际", "全球", "美国", "新", "第一",
-           "人工智能", "智能", "计算", "数据", "信息", "网络", "通信", "系统", "方案", "解决方案", "生态")
+           "人工智能", "智能", "计算", "数据", "信息", "网络", "通信", "系统", "方案", "解决方案", "生态",
+           "基金", "投资", "创业", "国家级", "子", "交易所", "委员会", "小组", "科技园", "园区", "海量", "云端",
+           "foundry", "asic", "fpga", "封装", "晶圆", "代工", "代工厂", "晶圆厂")
 _GENERIC_RE = re.compile("^(?:" + "|".join(sorted(map(re.escape, GENERIC), key=len, reverse=True)) + ")+$")
 _SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任"
                 "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯史陶黎贺顾毛郝龚邵万钱严覃戴莫孔汤")
@@ -351,7 +353,8 @@ def clean_spans(text: str, found: Sequence[tuple[int, int, str, float]]) -> list
     """Model spans with edge punctuation trimmed, each with the reason it is junk (None = keep): ``litter``
     (a byline, source, caption, share or menu line), ``number`` (a date or a bare figure), ``person``
     (a personal name: surname-initial, with a title before or a speech verb after), ``generic`` (made of
-    words that name kinds, 集成电路, 服務器, 微電子), ``fragment`` (a border cuts a dictionary word:
+    words that name kinds, 集成电路, 服務器, 微電子), ``source`` (a news outlet by its shape, 中央社, or a
+    name cited as a source, X報道), ``fragment`` (a single character, or a border cuts a dictionary word:
     百度公|司, 中科曙光營|收)."""
     from kg.train import char_norm
 
@@ -377,8 +380,12 @@ def clean_spans(text: str, found: Sequence[tuple[int, int, str, float]]) -> list
             reason = "number"
         elif label not in _GENERIC_OK and _GENERIC_RE.match(span.replace(" ", "")):
             reason = "generic"
-        elif _is_person(span, norm[:s - ls], norm[e - ls:]):
+        elif _is_person(span, norm[:s - ls], norm[e - ls:]) or _is_latin_person(text[s:e], text[max(0, s - 8):s]):
             reason = "person"
+        elif label not in _GENERIC_OK and _is_source(span, norm[e - ls:]):
+            reason = "source"
+        elif len(span) == 1 or re.search(r"[\u4e00-\u9fff]\s+[\u4e00-\u9fff]", span):   # 興 趣: letter-spaced text
+            reason = "fragment"
         else:
             if words is None:
                 from kg.ner_features import word_positions
@@ -431,6 +438,26 @@ def _is_person(span: str, before: str, after: str) -> bool:
     if not (2 <= len(span) <= 3 and all("\u4e00" <= c <= "\u9fff" for c in span) and span[0] in _SURNAMES):
         return False
     return bool(_TITLE_BEFORE.search(before[-8:]) or _SPEECH_AFTER.match(after[:6]))
+
+
+#: a news outlet or agency by its shape (中央社, 經濟通通訊社, 人民日報), or any name quoted as a source
+_MEDIA_SHAPE = re.compile(r"(?:通讯社|新闻社|日报|晚报|时报|周刊|快讯|电视台|新闻|联播|财经|[^公]社)$")
+_SOURCE_AFTER = re.compile(r"^\s*(?:[（(][^）)]{0,20}[）)])?\s*(?:报道|报导|引述|援引|获悉|记者|报道称)|"
+                           r"^\s*\d{1,2}\s*月\s*\d{1,2}\s*[日号]\s*(?:消息|讯|电|报道)")   # 快科技7月27日消息
+#: an English personal name glossing a Chinese one: 雷蒙多(Gina Raimondo), 黃仁勳（Jensen Huang）
+_LATIN_PERSON = re.compile(r"^[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,2}$")
+_ORG_WORD = re.compile(r"\b(?:Inc|Corp|Co|Ltd|Group|Holdings|Capital|Securities|Technolog(?:y|ies)|Semiconductor|Systems|"
+                       r"Partners|Ventures|Labs?|Electronics|Micro|Devices|Bank|Fund|Foundation|University|Institute)\b")
+
+
+def _is_latin_person(span: str, before: str) -> bool:
+    return bool(_LATIN_PERSON.match(span) and not _ORG_WORD.search(span)
+                and re.search(r"[\u4e00-\u9fff]{2,4}\s*[（(]\s*$", before))
+
+
+def _is_source(span: str, after: str) -> bool:
+    """A media outlet (by its shape) or a name cited as a source (X報道, X援引…): not an industry entity."""
+    return bool(_MEDIA_SHAPE.search(span) or _SOURCE_AFTER.match(after[:12]))
 
 
 def _cuts_word(words: list[str], s: int, e: int) -> bool:

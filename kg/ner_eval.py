@@ -377,7 +377,7 @@ def loao(epochs: int = 8, seed: int = 0, processes: int = 2, relations: bool = F
 #: the development articles and their gold (../shared/eval/dev): the k-fold evaluation's held-out text
 DEV_DIR = Path(os.environ.get("KG_DEV_DIR", ROOT.parent / "shared" / "eval" / "dev"))
 DEV_GOLD = DEV_DIR / "gold.tsv"
-JUNK_REASONS = ("litter", "number", "generic", "person", "fragment")
+JUNK_REASONS = ("litter", "number", "generic", "person", "source", "fragment")
 
 
 def dev_articles() -> list[str]:

@@ -398,6 +398,18 @@ def test_invisible_characters_inside_names_are_cut_and_offsets_map_back(tmp_path
     assert text[a:b] == "台積\u200d電"
 
 
+def test_pinyin_glosses_of_converted_pages_are_cut_and_offsets_map_back(tmp_path):
+    """Machine-converted pages write pinyin after characters (國(guó)內(nèi)): names must still match."""
+    text = "國(guó)內(nèi)首家通用GPU廠商天數(shù)智芯(09903.HK)啟動(dòng)招股，其產(chǎn)品支持(AI)訓練。\n"
+    path = tmp_path / "py.txt"
+    path.write_text(text, encoding="utf-8")
+    article = read_document(path).articles[0]
+    assert "天數智芯(09903.HK)" in article.text and "產品支持(AI)訓練" in article.text
+    start = article.text.index("天數智芯")
+    a, b = article.offsets.to_original_span(start, start + 4)
+    assert text[a:b] == "天數(shù)智芯"
+
+
 @pytest.mark.parametrize("stray", [b"\xff", b"\x00"])
 def test_one_stray_byte_keeps_the_article_and_is_reported(tmp_path, stray):
     """issue 10: a single \\xff or \\x00 in a 16 KB page no longer rejects the whole file."""

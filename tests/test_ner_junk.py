@@ -1,0 +1,36 @@
+"""The NER junk filter (kg.ner.clean_spans) on sources, glossed English names and letter-spaced text."""
+from __future__ import annotations
+
+import pytest
+
+from kg.ner import clean_spans
+
+TEXT = ("中央社台北14日電，快科技7月27日消息，路透社報道稱英偉達將推出新品。"
+        "美國商務部長雷蒙多(Gina Raimondo)表示將收緊管制，城堡證券(Citadel Securities)也參與了論壇。"
+        "據介紹，興 趣與壁仞科技的BR100均已發布，寒武紀發布思元590。")
+
+
+def reason(name: str, label: str = "Company") -> str | None:
+    i = TEXT.index(name)
+    (got,) = clean_spans(TEXT, [(i, i + len(name), label, 0.9)])
+    return got[4]
+
+
+@pytest.mark.parametrize("name", ["中央社", "快科技", "路透社"])
+def test_news_outlets_and_cited_sources_are_not_entities(name):
+    assert reason(name) == "source"
+
+
+def test_an_english_gloss_of_a_chinese_personal_name_is_a_person():
+    assert reason("Gina Raimondo") == "person"
+    assert reason("Citadel Securities") is None        # a company's English name in the same shape stays
+
+
+def test_letter_spaced_text_is_a_fragment():
+    assert reason("興 趣") == "fragment"
+
+
+@pytest.mark.parametrize("name,label", [("壁仞科技", "Company"), ("BR100", "Chip"), ("思元590", "Chip"),
+                                        ("寒武紀", "Company")])
+def test_real_names_beside_them_are_kept(name, label):
+    assert reason(name, label) is None
