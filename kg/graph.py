@@ -50,7 +50,9 @@ def entity_iri(ident: str) -> Iri:
 
 @lru_cache(maxsize=65536)
 def doc_iri(name: str) -> Iri:
-    stem = name.rsplit(".", 1)[0] if "." in name else name
+    """``doc:<name>`` without a ``.txt`` suffix; other suffixes stay (``doc:dup.html``), so ``dup.txt`` and
+    ``dup.html`` are two documents. (Only ``x`` beside ``x.txt`` still meet; the pipeline reports that.)"""
+    stem = name[:-4] if name.endswith(".txt") else name
     return Iri(str(DOC) + stem)
 
 

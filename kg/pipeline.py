@@ -394,10 +394,13 @@ def _input_files(seeds_dir: Path, report: BuildReport | None = None, progress: P
     by_iri: dict[str, list[str]] = {}
     for _, name in files:
         by_iri.setdefault(str(doc_iri(name)), []).append(name)
+    dropped = set()
     for iri, names in sorted(by_iri.items()):
         if len(names) > 1:
-            skipped.append(f"{' and '.join(names)}: one document IRI <{iri}> (names differ only in their suffix), "
-                           "so their facts and dates merge into one document; rename one")
+            dropped.update(names[1:])
+            skipped.append(f"{' and '.join(names)}: one document IRI <{iri}>, so their facts and dates would "
+                           f"merge into one document: only {names[0]} is read; rename the other")
+    files = [item for item in files if item[1] not in dropped]
     for line in sorted(skipped):
         if report is not None:
             report.problems.append(line)

@@ -359,18 +359,21 @@ def test_every_input_not_read_is_reported_and_subdirectories_are_read(tmp_path):
     (seeds / "dangling.txt").symlink_to(tmp_path / "missing.txt")
     (seeds / "dup.txt").write_text(gpu, encoding="utf-8")
     (seeds / "dup.html").write_text(f"<html><body><p>{gpu}</p></body></html>", encoding="utf-8")
+    (seeds / "same").write_text(gpu, encoding="utf-8")                      # doc:same, like same.txt
+    (seeds / "same.txt").write_text(gpu, encoding="utf-8")
     out = tmp_path / "out"
     result = kg("rebuild", "--seeds", str(seeds), "--out", str(out), "--no-model", timeout=60)
-    assert result.returncode in (0, 1), result.stderr
+    assert result.returncode == 0, result.stderr     # dup.txt + dup.html: two documents, SHACL conforms
     report = (out / "report.md").read_text(encoding="utf-8")
     for name, why in (("scan.pdf", "unsupported type .pdf"), ("pipe.txt", "not a regular file (FIFO)"),
                       ("loop", "symlink loop"), ("dangling.txt", "dangling symlink"),
                       ("blob.dat", "not read: binary file"), ("news.2025.11.20", "no text or HTML suffix; read as utf-8 text"),
-                      ("dup.html and dup.txt", "one document IRI")):
+                      ("same and same.txt", "one document IRI")):
         assert f"{name}: {why}" in result.stderr, (name, result.stderr)
         assert f"{name}: {why}" in report, name
     names = {str(o) for o in rdflib.Graph().parse(out / "graph.ttl").objects(None, KG.fileName)}
-    assert {"top.txt", "2025/11/nested.txt", "x.txt/inside.txt", "news.2025.11.20"} <= names
+    assert {"top.txt", "2025/11/nested.txt", "x.txt/inside.txt", "news.2025.11.20", "dup.txt", "dup.html"} <= names
+    assert "same" in names and "same.txt" not in names and "dup.txt and dup.html" not in result.stderr
 
 
 def test_inputs_named_by_relative_path_are_deterministic(tmp_path):
