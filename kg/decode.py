@@ -117,12 +117,40 @@ def decode_lenient(data: bytes) -> tuple[str, str, list[str]]:
         first_bad = exc.start
     text = cleaned.decode("utf-8", errors="replace")
     bad = text.count("\ufffd") - cleaned.decode("utf-8", errors="ignore").count("\ufffd")
-    if 0 < bad <= limit:
+    if 0 < bad <= limit and _text_score(text) >= _MIN_SCORE:
         try:
             return _checked(text), "utf-8", notes + [f"{bad} undecodable byte(s) replaced, the first at byte {first_bad}"]
         except DecodeError:
             pass
+    # a GB18030 or Big5 page with a stray byte: the same repair, when the rest reads as common Chinese
+    best = None
+    for encoding in ("gb18030", "big5", "cp950", "big5hkscs"):
+        try:
+            cleaned.decode(encoding)
+            continue   # decodes strictly: decode_bytes refused it for another reason
+        except UnicodeDecodeError as exc:
+            first = exc.start
+        text = cleaned.decode(encoding, errors="replace")
+        bad = text.count("\ufffd") - cleaned.decode(encoding, errors="ignore").count("\ufffd")
+        score = _text_score(text)
+        if 0 < bad <= limit and score >= _MIN_SCORE and (best is None or score > best[0]):
+            best = (score, text, _canonical(encoding), bad, first)
+    if best is not None:
+        _, text, encoding, bad, first = best
+        try:
+            return _checked(text), encoding, notes + [f"{bad} undecodable byte(s) replaced (read as {encoding}), "
+                                                      f"the first at byte {first}"]
+        except DecodeError:
+            pass
     raise first_error
+
+
+def _text_score(text: str) -> float:
+    """Share of plausible characters in a sample of decoded ``text`` (U+FFFD counts as plausible)."""
+    sample = text[: _SAMPLE // 2]
+    if not sample:
+        return 0.0
+    return (len(_plausible_re().findall(sample)) + sample.count("\ufffd")) / len(sample)
 
 
 def _canonical(encoding: str) -> str:

@@ -383,7 +383,8 @@ def _input_files(seeds_dir: Path, report: BuildReport | None = None, progress: P
     a hidden name, a type that is never text, not a regular file (FIFO, socket, device), a dangling
     symlink, a symlink loop, an unreadable directory. Files with another suffix are tried as text."""
     if not seeds_dir.exists():
-        raise InputError(f"seeds directory not found: {seeds_dir}")
+        where = "" if seeds_dir.is_absolute() else f" (looked for {Path.cwd() / seeds_dir}: relative to the current directory)"
+        raise InputError(f"seeds directory not found: {seeds_dir}{where}; pass --seeds DIR")
     if not seeds_dir.is_dir():
         raise InputError(f"not a directory: {seeds_dir}")
     files: list[tuple[Path, str]] = []

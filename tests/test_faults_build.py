@@ -343,6 +343,25 @@ def test_one_stray_byte_keeps_the_article_and_says_where(tmp_path, marker):
         assert str(graph.value(ev, KG.sentence)).strip()[:10] in text[start:end]
 
 
+@pytest.mark.parametrize("encoding", ["gb18030", "big5"])
+def test_stray_byte_in_a_gb18030_or_big5_page_is_repaired_too(encoding):
+    from kg.decode import decode_lenient
+
+    text = "英偉達H100芯片採用台積電4納米工藝，集成800億晶體管。沐曦的MXN100採用7納米製程，已在推理側得到應用。\n" * 80
+    data = (text.replace("英偉達", "英伟达") if encoding == "gb18030" else text).encode(encoding)
+    cut = data.find("。".encode(encoding), len(data) // 2)
+    decoded, found, notes = decode_lenient(data[:cut] + b"\xff" + data[cut:])
+    assert found == encoding and decoded.count("\ufffd") == 1
+    assert notes == [f"1 undecodable byte(s) replaced (read as {encoding}), the first at byte {cut}"]
+
+
+def test_relative_default_paths_say_where_they_looked(tmp_path):
+    result = kg("rebuild", "-q", cwd=tmp_path)
+    assert result.returncode == 2
+    line = error_line(result)
+    assert str(tmp_path / "seeds") in line and "--seeds" in line
+
+
 def test_every_input_not_read_is_reported_and_subdirectories_are_read(tmp_path):
     seeds = tmp_path / "seeds"
     (seeds / "2025" / "11").mkdir(parents=True)
