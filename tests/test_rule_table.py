@@ -43,11 +43,14 @@ def test_every_rule_example_is_given_by_its_own_rule(row, reader):
 
 
 def test_rule_ids_in_code_and_table_agree():
+    """A Python frame's rule ids are in its code; a pattern row's rule is the row alone."""
     in_code = set()
     for path in KG.rglob("*.py"):
         in_code |= set(re.findall(r'"(rule:[a-z][a-z0-9.\-]*)"', path.read_text(encoding="utf-8")))
     in_code.discard("rule:acquired.list")   # the example id in kg/model.py's docstring
-    assert in_code == {r.id for r in ROWS}
+    patterns = {r.id for r in ROWS if r.frame.startswith("patterns.")}
+    assert patterns and not (in_code & patterns)
+    assert in_code | patterns == {r.id for r in ROWS}
 
 
 def test_shipped_table_fits_the_vocabulary():
@@ -74,6 +77,33 @@ def test_start_up_rejects_a_row_that_does_not_fit(tmp_path, old, new, needle):
         check_table(read_table(path), set(FRAMES) | FIGURE_FRAMES, Ontology.load(), path)
     message = str(error.value)
     assert needle in message and re.search(r"rules\.tsv line \d+", message), message
+
+
+@pytest.mark.parametrize("old, new, needle", [
+    ("\tS <acquire> ~14 O+", "\tS <acquires> ~14 O+", "no trigger class 'acquires'"),
+    ("\tS <acquire> ~14 O+", "\tS <acquire> ~14 X+", "cannot read"),
+    ("\tS <acquire> ~14 O+", "\tS <acquire> ~14 S", "needs one S and one O"),
+    ("\tS <acquire> ~14 O+", "\t", "frame patterns.verb needs a pattern"),
+    ("\t沐曦 develops MXN100", "\t沐曦 develops MXN100\tS O", "only patterns.* frames read a pattern"),
+])
+def test_start_up_rejects_a_bad_pattern_with_file_and_line(tmp_path, old, new, needle):
+    path = _table_with(tmp_path, old, new)
+    with pytest.raises(ConfigError) as error:
+        check_table(read_table(path), set(FRAMES) | FIGURE_FRAMES, Ontology.load(), path)
+    message = str(error.value)
+    assert needle in message and re.search(r"rules\.tsv line \d+", message), message
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("英偉達收購了Mellanox。", {("Nvidia", "acquired", "Mellanox")}),
+    ("英偉達計劃收購Arm。", set()),                                   # a plan: modality blocks the verb frame
+    ("賽靈思被AMD所收購。", {("AMD", "acquired", "Xilinx")}),
+    ("總部設在上海的壁仞科技發布了BR100。", {("Biren", "locatedIn", "Shanghai")}),
+    ("格蘭菲是兆芯的子公司，格蘭菲的母公司兆芯也發布了新品。", {("Glenfly", "subsidiaryOf", "Zhaoxin")}),
+])
+def test_pattern_rules_read_structure_not_one_sentence(reader, text, expected):
+    got = {c for c in reader.claims(text) if c[1] in ("acquired", "locatedIn", "subsidiaryOf")}
+    assert expected <= got and (expected or not got), got
 
 
 @pytest.mark.parametrize("old, new, needle", [

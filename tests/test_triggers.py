@@ -13,9 +13,13 @@ KG = Path(__file__).resolve().parents[1] / "kg"
 
 
 def _used_classes() -> set[str]:
+    """Classes named by the Python frames (trigger("x")) and by the rule table's patterns (<x>)."""
+    from kg.rules.table import DEFAULT_PATH as RULES, read_table
     used = set()
     for path in KG.rglob("*.py"):
         used |= set(re.findall(r"trigger\(\s*[\"'](\w+)[\"']\s*\)", path.read_text(encoding="utf-8")))
+    for row in read_table(RULES):
+        used |= set(re.findall(r"<(\w+)>", row.pattern))
     return used
 
 

@@ -1,18 +1,20 @@
 """Relation rule frames, one module per family of predicates. Each frame reads a SentenceView and yields
 (subject item, predicate, object item, rule id); `kg.relations` runs them all. Which rule ids a frame
-gives, their confidences and the order the frames run in are data: ontology/patterns/rules.tsv."""
+gives, their confidences and the order the frames run in are data: ontology/patterns/rules.tsv, whose
+`pattern` column also holds whole rules for the two pattern frames (kg/rules/patterns.py)."""
 from __future__ import annotations
 
-from kg.rules import corporate, links, markets, policy, products
+from kg.rules import corporate, links, markets, patterns, policy, products
 from kg.rules.table import check_table, read_table, rule_table
 
 #: every relation frame by its name in the rule table
 FRAMES = {f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}": fn for fn in (
     products.develops, products.based_on, products.process_nodes, products.manufactured,
     products.foundry_process_used_for, markets.markets, markets.technologies, links.compatible, links.comparable,
-    corporate.acquired, corporate.acquired_passive, corporate.listed, corporate.listed_qualifier, corporate.partners, corporate.invests,
+    corporate.listed, corporate.listed_qualifier, corporate.partners, corporate.invests,
     corporate.invested_by, corporate.investors_listed, corporate.backers, corporate.shareholders, corporate.subsidiary,
     policy.restricts, policy.restricts_listed, policy.located, policy.nationality,
+    patterns.verb, patterns.sequence,
 )}
 #: frames of figures (kg/figures.py) are named in the table too
 FIGURE_FRAMES = {"figures.figures"}

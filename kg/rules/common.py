@@ -32,7 +32,6 @@ MAKER_DESCRIPTOR = re.compile(r"^\s*[）)]?\s*(?:[（(][^（）()，。]{1,16}[�
 NODE_VERB = re.compile(f"(?:{trigger('node_use')})(?:了)?$")
 APPLIED = re.compile(trigger("applied"))
 COMPARE_VERB = re.compile(f"(?:{trigger('compare')})(?:了)?$")
-ACQUIRE_VERB = re.compile(trigger("acquire"))
 LIST_VERB = re.compile(trigger("list"))
 PARTNER_VERB = re.compile(trigger("partner"))
 JOINT_VERB = re.compile(f"^(?:{trigger('joint')})$")

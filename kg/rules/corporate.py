@@ -1,4 +1,4 @@
-"""Company events: acquisitions, listings, partnerships, investments."""
+"""Company events: listings, partnerships, investments, ownership (acquisitions are patterns in the rule table)."""
 from __future__ import annotations
 
 import re
@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from kg.rules.common import (
     SAME_CLAUSE_GAP,
-    ACQUIRE_VERB,
     COMPANY,
     EXCHANGE,
     Found,
@@ -17,31 +16,6 @@ from kg.rules.common import (
     PARTNER_VERB,
 )
 from kg.sentence_view import SentenceView
-
-
-def acquired(v: SentenceView) -> Iterator[Found]:
-    for match in ACQUIRE_VERB.finditer(v.norm):
-        first = v.first_after(match.end(), COMPANY, max_gap=14,
-                              gap_ok=re.compile(r"^[^，。；、,;（）()]*$"))
-        if first is None:
-            continue
-        buyer = v.subject_before(match.start(), COMPANY, carry=True)
-        if buyer is None or v.modal_between(buyer.end, match.start()):
-            continue
-        for target in v.list_from(first, COMPANY):
-            if target.mention.key != buyer.mention.key or target.mention.key is None:
-                yield buyer, "acquired", target, "rule:acquired"
-
-
-def acquired_passive(v: SentenceView) -> Iterator[Found]:
-    """賽靈思被AMD收購: 被 BUYER 收購 → the buyer acquired the subject."""
-    for match in re.finditer(r"被\s*", v.norm):
-        buyer = v.first_after(match.end(), COMPANY, max_gap=1)
-        if buyer is None or not ACQUIRE_VERB.match(v.norm, buyer.end + (len(v.norm[buyer.end:]) - len(v.norm[buyer.end:].lstrip(" 所")))):
-            continue
-        target = v.subject_before(match.start(), COMPANY, carry=True)
-        if target is not None and target.mention.key != buyer.mention.key and not v.modal_between(target.end, match.start()):
-            yield buyer, "acquired", target, "rule:acquired.passive"
 
 
 def listed(v: SentenceView) -> Iterator[Found]:

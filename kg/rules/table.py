@@ -10,6 +10,8 @@ confidence and an example sentence with the triple it must give. One visible pla
   start-up with the file and line.
 - Every *example* is a test (tests/test_rule_table.py): the sentence must give the *expect* triple
   ("subject predicate object", surface forms; a number for figures).
+- A *pattern* makes the row a rule of its own, written as data and read by the ``patterns.verb`` or
+  ``patterns.sequence`` frame (kg/rules/patterns.py explains the notation); Python frames leave it empty.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from pathlib import Path
 from kg.errors import ConfigError
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "ontology" / "patterns" / "rules.tsv"
-HEADER = ["id", "frame", "predicate", "subject", "object", "confidence", "example", "expect"]
+HEADER = ["id", "frame", "predicate", "subject", "object", "confidence", "example", "expect", "pattern"]
 _ID = re.compile(r"^rule:[a-z][a-z0-9.\-]*$")
 
 
@@ -36,6 +38,7 @@ class RuleSpec:
     example: str
     expect: str
     line: int
+    pattern: str = ""      # for the patterns.* frames (kg/rules/patterns.py); empty for a Python frame
 
 
 def read_table(path: Path) -> list[RuleSpec]:
@@ -56,10 +59,12 @@ def read_table(path: Path) -> list[RuleSpec]:
             if cells != HEADER:
                 problems.append(f"{where}: the header must be {' '.join(HEADER)}")
             continue
+        if len(cells) == len(HEADER) - 1:     # a Python frame's row may leave the pattern column off
+            cells.append("")
         if len(cells) != len(HEADER):
             problems.append(f"{where}: expected {len(HEADER)} tab-separated columns, found {len(cells)}")
             continue
-        ident, frame, predicate, subject, obj, confidence, example, expect = cells
+        ident, frame, predicate, subject, obj, confidence, example, expect, pattern = cells
         if not _ID.match(ident):
             problems.append(f"{where}: bad rule id {ident!r}")
         elif ident in seen:
@@ -74,7 +79,7 @@ def read_table(path: Path) -> list[RuleSpec]:
             value = 0.0
         if not example or not expect:
             problems.append(f"{where}: every rule needs an example sentence and the triple it gives")
-        rows.append(RuleSpec(ident, frame, predicate, subject, obj, value, example, expect, lineno))
+        rows.append(RuleSpec(ident, frame, predicate, subject, obj, value, example, expect, lineno, pattern))
     if problems:
         raise ConfigError("rule table has problems:\n  " + "\n  ".join(problems))
     return rows
@@ -99,6 +104,8 @@ def check_table(rows: list[RuleSpec], frames: set[str], ontology, path: Path = D
                               else ontology.check(predicate, subject, obj))
                     if reason is not None:
                         problems.append(f"{where}: {reason}")
+    from kg.rules.patterns import check_patterns
+    problems += check_patterns(rows, path.name)
     unused = frames - {row.frame for row in rows}
     if unused:
         problems.append(f"{path.name}: frames without a rule: {', '.join(sorted(unused))}")
