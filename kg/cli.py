@@ -61,6 +61,9 @@ def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, require_model: bool,
     except MemoryError:
         click.echo("error: out of memory (the previous exports are unchanged)", err=True)
         sys.exit(3)
+    except KeyboardInterrupt:
+        click.echo("error: interrupted (the previous exports are unchanged)", err=True)
+        sys.exit(130)
     except OSError as error:   # anything the library did not name: still one line, an environment problem
         click.echo(f"error: {error.strerror or error}" + (f": {error.filename}" if error.filename else ""), err=True)
         sys.exit(3)

@@ -132,11 +132,12 @@ class Pipeline:
         self.finder = MentionFinder(self.lexicon, self.normalizer)
 
     def _model_warning(self, note: str, problems: list[str]) -> None:
+        note = note.removesuffix("; rules only")
         if self.options.require_model:
             problems.append(f"{note} (--require-model)")
         else:
-            self.warnings.append(f"{note}: this build uses the rules only for it (`kg rebuild --require-model` "
-                                 "makes this an error)")
+            self.warnings.append(f"{note}; this build used the rules only in its place "
+                                 "(`kg rebuild --require-model` makes this an error)")
 
     @staticmethod
     def _load(loader, problems: list[str]):

@@ -411,13 +411,15 @@ def test_inputs_named_by_relative_path_are_deterministic(tmp_path):
 
 # -------------------------------------------------------------------------------- models, empty builds
 
-def test_model_that_cannot_be_loaded_warns_and_require_model_refuses(tmp_path, monkeypatch):
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
+def test_model_that_cannot_be_loaded_warns_and_require_model_refuses(tmp_path, monkeypatch, damage):
     import kg.ner
 
     broken = tmp_path / "ner"
-    broken.mkdir()
-    (broken / "meta.json").write_text("{not json", encoding="utf-8")
-    (broken / "config.cfg").write_text("[nlp]\n", encoding="utf-8")
+    if damage == "corrupt":
+        broken.mkdir()
+        (broken / kg.ner.META_FILE).write_text("{not json", encoding="utf-8")
+        (broken / "config.cfg").write_text("[nlp]\n", encoding="utf-8")
     monkeypatch.setattr(kg.ner, "DEFAULT_MODEL_DIR", broken)
     seeds = copy_seeds(tmp_path / "seeds")
     result = CliRunner().invoke(main, ["rebuild", "--seeds", str(seeds), "--out", str(tmp_path / "out"), "-q"])

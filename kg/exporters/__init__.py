@@ -76,8 +76,7 @@ def check_out_dir(out_dir: Path, create: bool = False) -> None:
 def describe_os_error(error: OSError, root: Path | None = None) -> str:
     """``No space left on device (writing graph.nt)``: the reason and the file, for one-line messages."""
     reason = error.strerror or str(error)
-    if error.errno == 27:   # EFBIG
-        reason += " (the file size limit, `ulimit -f`, is lower than an export)"
+    hint = ": over the file size limit, `ulimit -f`" if error.errno == 27 else ""   # EFBIG
     name = error.filename
     if name:
         try:
@@ -85,8 +84,8 @@ def describe_os_error(error: OSError, root: Path | None = None) -> str:
         except ValueError:
             name = str(name)
         name = re.sub(r"^\.versions/\.staging-[^/]+/", "", name)
-        return f"{reason} (writing {name})"
-    return reason
+        return f"{reason} (writing {name}{hint})"
+    return reason + (f" ({hint[2:]})" if hint else "")
 
 
 class ExportDir:
