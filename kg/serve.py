@@ -34,6 +34,7 @@ import json
 import mimetypes
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -280,6 +281,12 @@ def _worker_main(conn, graph_path: str, max_rows: int, max_bytes: int, max_memor
             conn.send(("error", type(error).__name__, str(error)))
         except Exception as error:  # noqa: BLE001 - report, never crash the worker
             conn.send(("error", "QueryError", f"query failed: {error}"))
+        except BaseException as error:  # a Rust panic surfaces as pyo3's PanicException (a BaseException)
+            if isinstance(error, (KeyboardInterrupt, SystemExit)):
+                raise
+            result = body = None
+            conn.send(("error", "EngineFailure", " ".join(str(error).split())[:240]))
+            return  # the engine may be in a bad state: the pool replaces this worker
 
 
 class _Worker:
@@ -288,14 +295,16 @@ class _Worker:
 
     def __init__(self, graph_path: str, generation: int, options: ServeOptions, start_timeout: float):
         parent, child = socket.socketpair()
-        env = dict(os.environ, MALLOC_ARENA_MAX="2")
+        env = dict(os.environ, MALLOC_ARENA_MAX="2", RUST_BACKTRACE="0")
         self.generation = generation
         self.demoted = False
+        # the worker's stderr goes to a scratch file: after a crash its last lines say why
+        self._stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kg.serve", "--worker", str(child.fileno()), graph_path, str(options.max_rows),
              str(options.max_bytes), str(options.max_memory_mb)],
             pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=env)
+            stderr=self._stderr, env=env)
         child.close()
         self.conn = Connection(parent.detach())
         if not self.conn.poll(start_timeout):
@@ -335,6 +344,7 @@ class _Worker:
         except subprocess.TimeoutExpired:
             pass
         self.conn.close()
+        self._stderr.close()
 
     def stop(self) -> None:
         try:
@@ -344,12 +354,25 @@ class _Worker:
             pass
         self.kill()
 
-    def died_of_memory(self) -> bool:
+    def why_it_died(self) -> tuple[str, str]:
+        """(``memory`` | ``engine`` | ``unknown``, detail) for a worker that ended on its own."""
         try:
             code = self.process.wait(2)
         except subprocess.TimeoutExpired:
-            return False
-        return code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS)
+            return "unknown", ""
+        try:
+            self._stderr.seek(0)
+            tail = self._stderr.read(1 << 16).decode("utf-8", "replace")
+        except (OSError, ValueError):
+            tail = ""
+        if "memory allocation of" in tail or "MemoryError" in tail or "Cannot allocate memory" in tail:
+            return "memory", ""
+        panic = re.search(r"panicked at [^\n]*\n([^\n]+)", tail)
+        if panic:
+            return "engine", panic.group(1).strip()
+        if code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS) and not tail.strip():
+            return "memory", ""  # an allocation failure that could not even print
+        return "unknown", f"exit status {code}"
 
 
 def _stamp(path: str) -> tuple[int, int, int, int] | None:
@@ -603,18 +626,25 @@ class QueryPool:
             except (EOFError, OSError):
                 if not worker.demoted:
                     self._leave_lane()
-                memory = worker.died_of_memory()
+                why, detail = worker.why_it_died()
                 self._retire(worker, kill=True)
-                if memory:
+                if why == "memory":
                     raise QueryOutOfMemory(self._memory_message()) from None
-                raise QueryError("the query worker stopped unexpectedly; try again") from None
+                if why == "engine":
+                    raise QueryError(f"the query engine (pyoxigraph) failed on this query: {_one_line(detail)}; "
+                                     "try rewriting it (for example ORDER BY fewer or same-typed values)") from None
+                raise QueryError(f"the query worker stopped unexpectedly ({detail or 'no reason given'}); "
+                                 "try again") from None
         finally:
             if long_slot:
                 self._free_long_slot(client)
-        if reply[0] == "error" and reply[1] == "QueryOutOfMemory":
+        if reply[0] == "error" and reply[1] in ("QueryOutOfMemory", "EngineFailure"):
             if not worker.demoted:
                 self._leave_lane()
             threading.Thread(target=self._retire, args=(worker, True), daemon=True).start()
+            if reply[1] == "EngineFailure":
+                raise QueryError(f"the query engine (pyoxigraph) failed on this query: {reply[2]}; "
+                                 "try rewriting it (for example ORDER BY fewer or same-typed values)")
             raise QueryOutOfMemory(self._memory_message())
         if worker.demoted:  # a long-lane worker is not put back: its priority stays low
             threading.Thread(target=self._retire, args=(worker,), daemon=True).start()

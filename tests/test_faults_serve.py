@@ -486,3 +486,27 @@ def test_options_are_checked_in_the_api_too():
         with pytest.raises(InputError):
             ServeOptions(**bad).check()
     ServeOptions().check()
+
+
+@pytest.mark.parametrize("stderr,expect", [
+    ("thread '<unnamed>' panicked at library/core/src/slice/sort/shared/smallsort.rs:854:5:\n"
+     "user-provided comparison function does not correctly implement a total order\n",
+     ("engine", "user-provided comparison function does not correctly implement a total order")),
+    ("memory allocation of 1073741824 bytes failed\n", ("memory", "")),
+    ("", ("memory", "")),                                   # an abort that could not even print
+])
+def test_a_dead_worker_is_reported_for_what_killed_it(stderr, expect):
+    """pyoxigraph aborts the worker on an allocation failure (the RLIMIT_AS cap) and on some Rust
+    panics (ORDER BY over mixed-type products): the answer names which, from the worker's stderr."""
+    import tempfile
+
+    from kg.serve import _Worker
+
+    worker = _Worker.__new__(_Worker)
+    worker._stderr = tempfile.TemporaryFile()
+    worker.process = subprocess.Popen(
+        [sys.executable, "-c", f"import os, sys; sys.stderr.write({stderr!r}); sys.stderr.flush(); os.abort()"],
+        stderr=worker._stderr)
+    worker.process.wait(30)
+    assert worker.why_it_died() == expect
+    worker._stderr.close()
