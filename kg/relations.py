@@ -9,7 +9,7 @@ from __future__ import annotations
 from kg.figures import figure_claims
 from kg.model import Claim, Mention, Sentence
 from kg.rules import RULES
-from kg.rules.table import confidence
+from kg.rules.table import confidence, fits
 from kg.sentence_view import SentenceView
 
 
@@ -20,7 +20,7 @@ def extract_claims(sentence: Sentence, norm: str, mentions: list[Mention]) -> li
     claims: list[Claim] = []
     for rule in RULES:
         for subject, predicate, obj, rule_id in rule(view):
-            if subject is obj:
+            if subject is obj or not fits(rule_id, subject, obj):
                 continue
             key = (subject.index, predicate, obj.index)
             if key in seen:

@@ -30,7 +30,7 @@ POSSESSED_PRODUCT_GAP = re.compile(r"^\s*的\s*(?:核心|主要|主力|旗舰|�
                                    r"(?:产品|芯片|晶片|处理器|加速卡|显卡|gpu|ai芯片)\s*[「“『\"]?\s*$")
 PRODUCT_CLASSES = ("Product",)
 SHARED = re.compile(r"\s*[」”』]?\s*(?:[（(][^（）()]{0,20}[）)])?\s*(?:系列)?\s*(?:芯片|晶片|处理器|行动处理器|移动处理器|加速卡|显卡)?"
-                    r"\s*[，,]?\s*(?:均|都|皆|也都|同样|全部|全都)")
+                    r"\s*[，,]?\s*(?:近期|近日|日前|此前|已)?\s*(?:均|都|皆|也都|同样|全部|全都|先后|相继|陆续)")
 # between two items of a list whose predicate is shared: 麒麟9030」行動處理器，以及用於AI運算的最新「昇騰
 SHARED_LIST_GAP = re.compile(r"^[^。；;，,]{0,16}?[，,]?\s*(?:以及|及|和|与|、|还有)[^。；;，,]{0,16}$")
 ACCORDING_TO = re.compile(r"\s*(?:根据|据(?!了解|悉|介绍|称|报道)|按照|依据)")

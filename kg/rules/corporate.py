@@ -15,7 +15,7 @@ from kg.rules.common import (
     ORG,
     PARTNER_VERB,
 )
-from kg.sentence_view import SentenceView
+from kg.sentence_view import ADJACENT, SentenceView
 
 
 def listed(v: SentenceView) -> Iterator[Found]:
@@ -29,12 +29,17 @@ def listed(v: SentenceView) -> Iterator[Found]:
             exchange = before[-1]
             if len(v.norm[exchange.end:match.start()].strip()) > 4:
                 continue
+        after = v.items[exchange.index + 1] if exchange.index + 1 < len(v.items) else None
+        if after is not None and after.is_a(EXCHANGE) and ADJACENT.match(v.gap(exchange, after)):
+            exchange = after    # 登陸A股科創板: the board, not the market segment before it
         bound = min(exchange.start, match.start())
         subject = v.subject_before(bound, COMPANY, carry=False)
         if subject is None or v.modal_between(subject.end, match.start()) or \
                 re.search(r"拟|计划|申请|排队|筹备|准备|启动", v.norm[match.end():c_end][:6]):
             continue
-        for company in v.list_ending_at(subject, COMPANY):
+        companies = v.list_ending_at(subject, COMPANY)
+        companies += [c for c in v.sharing(subject, COMPANY) if c not in companies]
+        for company in companies:
             yield company, "listedOn", exchange, "rule:listed"
 
 

@@ -63,7 +63,7 @@ def markets(v: SentenceView) -> Iterator[Found]:
         if not markets or ACTION_AFTER.match(v.norm, markets[-1].end):
             continue
         tail = v.norm[markets[-1].end:markets[-1].end + 8]
-        possessed = re.match(r"^\s*(?:市场|领域|场景|行业|等)*\s*的\s*", tail)
+        possessed = re.match(r"^\s*(?:市场|领域|场景|行业|任务|需求|应用|业务|负载|等)*\s*的\s*", tail)
         subject = None
         if possessed:  # 面向機器人和邊緣計算市場的E300 / 面向雲計算的第一代AI智算板卡S3000
             subject = v.first_after(markets[-1].end + possessed.end(), PRODUCT, max_gap=12, gap_ok=SAME_CLAUSE_GAP)

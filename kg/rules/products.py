@@ -33,6 +33,7 @@ NODE_QUALIFIES = re.compile(r"\s*(?:先进|成熟)?\s*(?:工艺|制程)\s*的\s*
 POSSESSED_HEAD = re.compile(r"的\s*(?:高端|旗舰|新款|新一代|首款|自研)?\s*(?:ai|gpu|图形)?\s*(?:芯片|晶片|处理器|加速卡|显卡|gpu|cpu|产品)\s*[「“]?\s*$")
 # X調查的Y / X採購的Y / X拆解的Y: the organisation did something to the product, it did not make it
 NOT_MAKER_VERB = re.compile(trigger("not_maker"))
+FOUNDRY_VERB = re.compile(r"生产|制造|代工|流片|封装|封测")
 ARCH_MODIFIES = re.compile(r"\s*(?:架构|指令集)?\s*(?:的)?\s*(?:cpu|gpu|芯片|晶片|处理器|服务器|产品|soc)")
 
 
@@ -69,7 +70,11 @@ def develops(v: SentenceView) -> Iterator[Found]:
                 modifier = v.gap(org, it)
                 if not between and 2 < len(modifier) <= 18 and not re.search(r"[，。；、]", modifier) \
                         and not re.match(r"与|和|向|对|为|被|从", modifier) and not NOT_MAKER_VERB.search(modifier):
-                    yield org, "develops", it, "rule:develops.possessive"
+                    if FOUNDRY_VERB.search(modifier):   # 由中芯生產的麒麟9010: made there, designed elsewhere
+                        if org.is_a(COMPANY):
+                            yield it, "manufacturedBy", org, "rule:foundry.possessive"
+                    else:
+                        yield org, "develops", it, "rule:develops.possessive"
     yield from _develops_by_verb(v)
     yield from _develops_appositive(v)
     yield from _develops_product_list(v)

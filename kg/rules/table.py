@@ -124,3 +124,14 @@ def confidence(rule_id: str) -> float:
         return rule_table()[rule_id].confidence
     except KeyError:
         raise ConfigError(f"{DEFAULT_PATH.name}: no row for {rule_id!r} (a frame yields it)") from None
+
+
+def fits(rule_id: str, subject, obj) -> bool:
+    """Do a claim's two items have the classes the rule's row names? (The row's classes bind the frame.)"""
+    row = rule_table()[rule_id]
+    return subject.is_a(_classes(row.subject)) and (row.object == "number" or obj.is_a(_classes(row.object)))
+
+
+@lru_cache(maxsize=None)
+def _classes(column: str) -> tuple[str, ...]:
+    return tuple(column.split("|"))
