@@ -267,7 +267,7 @@ def scenario_big(server: Server, text: str) -> dict:
 
     def run():
         try:
-            return query(server, text, timeout=120)
+            return query(server, text, timeout=60)
         except OSError as error:
             return type(error).__name__, 0, {}
 

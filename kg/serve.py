@@ -680,12 +680,17 @@ class QueryPool:
             return False
         self._pending = None
         generation = self._generation + 1
+        snapshot = None
         try:
             snapshot = self._snapshot(self.graph_path, generation)
             worker = _Worker(str(snapshot), generation, self.options, self.start_timeout)
         except KgError as error:
             self._rejected = stamp
-            self.warn(f"kg serve: warning: {self.graph_path} changed but cannot be loaded ({_one_line(error)}); "
+            detail = _one_line(error)
+            if snapshot is not None:  # name the export, not the private copy
+                detail = detail.replace(str(snapshot), self.graph_path).replace(snapshot.name, Path(self.graph_path).name)
+                snapshot.unlink(missing_ok=True)
+            self.warn(f"kg serve: warning: {self.graph_path} changed but cannot be loaded ({detail}); "
                       f"still serving the previous graph ({self.triples} triples)")
             return False
         old = self._current
@@ -763,6 +768,9 @@ class _Handler(BaseHTTPRequestHandler):
         super().handle_one_request()
         self._reading_since = time.monotonic()   # idle keep-alive counts as reading the next request
 
+    def version_string(self) -> str:
+        return self.server_version
+
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
         if not self.server.options.quiet:
             super().log_message(format, *args)
@@ -773,7 +781,7 @@ class _Handler(BaseHTTPRequestHandler):
         charset = "; charset=utf-8" if media.startswith("text/") or media.endswith(
             ("json", "xml", "turtle", "triples", "javascript")) else ""
         self.send_header("Content-Type", media + charset)
-        if status != HTTPStatus.NO_CONTENT:
+        if status != HTTPStatus.NO_CONTENT and (length is None or length >= 0):  # -1: unknown (HEAD /sparql)
             self.send_header("Content-Length", str(len(body) if length is None else length))
         self.send_header("X-Content-Type-Options", "nosniff")
         for key, value in (extra or {}).items():
@@ -919,7 +927,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(HTTPStatus.FORBIDDEN, str(error))
                 return
             media = negotiate(_query_form(text), accept, requested)[1]
-            self._send(HTTPStatus.OK, b"", media, {"Vary": "Accept"})
+            self._send(HTTPStatus.OK, b"", media, {"Vary": "Accept"}, length=-1)
             return
         try:
             media, body = self.server.pool.run(text, timeout=self.server.options.timeout, accept=accept,

@@ -372,6 +372,7 @@ def test_head_never_runs_the_query(server):
     started = time.monotonic()
     status, body, headers = server.get(HEAVY + " # head", method="HEAD")
     assert status == 200 and body == b"" and headers["content-type"].startswith("application/sparql-results+json")
+    assert "content-length" not in headers                        # its length is not known without running it
     assert time.monotonic() - started < 1
     # had it run, the same text would now be known to be long and wait for a slot; it starts at once
     assert server.get(HEAVY + " # head", method="HEAD")[0] == 200
