@@ -33,6 +33,7 @@ SHARED = re.compile(r"\s*[」”』]?\s*(?:[（(][^（）()]{0,20}[）)])?\s*(?:
                     r"\s*[，,]?\s*(?:近期|近日|日前|此前|已)?\s*(?:均|都|皆|也都|同样|全部|全都|先后|相继|陆续)")
 # between two items of a list whose predicate is shared: 麒麟9030」行動處理器，以及用於AI運算的最新「昇騰
 SHARED_LIST_GAP = re.compile(r"^[^。；;，,]{0,16}?[，,]?\s*(?:以及|及|和|与|、|还有)[^。；;，,]{0,16}$")
+COUNT_BEFORE = re.compile(r"\s*(?:\d+|[两二三四五六七八九十百千万几数多]+)\s*(?:张|颗|块|片|个|台|套|款|枚|种)\s*$")
 ACCORDING_TO = re.compile(r"\s*(?:根据|据(?!了解|悉|介绍|称|报道)|按照|依据)")
 TOPIC_LEAD = re.compile(r"^\s*(?:如|例如|比如|其中|而|但|同时|此外|另外|另一方面|其次|首先|再次|目前|当前|近年|今年|去年|据了解|据悉|据介绍)?\s*")
 
@@ -240,6 +241,8 @@ class SentenceView:
                 break
             chain_start = prev
         before = self.norm[clause_start:chain_start.start]
+        # 由384張昇騰算力卡組成的…: a count between the preposition and the name
+        before = COUNT_BEFORE.sub("", before[-14:])
         return bool(PREPOSITION_BEFORE.search(before[-4:]))
 
     def clause_subject(self, clause: int, domain: tuple[str, ...]) -> Item | None:

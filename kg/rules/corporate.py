@@ -66,11 +66,20 @@ def partners(v: SentenceView) -> Iterator[Found]:
         if not (PARTNER_VERB.search(rest) or (joint and re.search(r"开发|推出|打造|研发|发布|承诺|成立|组建", rest))):
             continue
         subject = v.subject_before(match.start(), ORG, carry=True)
-        if subject is None or v.modal_between(subject.end, match.start()):
+        if subject is None or v.modal_between(subject.end, match.start()) or _names_a_product(v, subject):
             continue
         for partner in partners:
-            if partner.mention.key != subject.mention.key or partner.mention.key is None:
+            if (partner.mention.key != subject.mention.key or partner.mention.key is None) \
+                    and not _names_a_product(v, partner):
                 yield subject, "partnerOf", partner, "rule:partner"
+
+
+# 昆侖芯AI加速卡的深度協同: a maker's name right before a kind of product stands for the product
+PRODUCT_KIND_RIGHT_AFTER = re.compile(r"\s*(?:ai|gpu)?\s*(?:芯片|晶片|加速卡|显卡|处理器|服务器|平台|一体机|算力卡|计算卡|模组)")
+
+
+def _names_a_product(v: SentenceView, org) -> bool:
+    return bool(PRODUCT_KIND_RIGHT_AFTER.match(v.norm, org.end))
 
 
 INVESTABLE = ("Organization", "Product", "Technology")   # the range of kg:investsIn

@@ -28,7 +28,7 @@ FOR_DOMAIN_TAIL = re.compile(r"\s*(?:等)?\s*(?:多个|各)?\s*(?:领域|行业|
 
 
 # 覆蓋AI芯片、AI加速卡…: a market word that is the first half of a kind of product is not a market
-PRODUCT_KIND_AFTER = re.compile(r"\s*(?:芯片|晶片|加速卡|显卡|gpu|cpu|处理器|服务器|模组|板卡|计算卡)")
+PRODUCT_KIND_AFTER = re.compile(r"\s*(?:芯片|晶片|加速卡|显卡|gpu|cpu|处理器|服务器|模组|板卡|计算卡|系统|集群|一体机|软件|平台)")
 # 針對金融、科研等關鍵領域開展的安全審查: the markets are where an action happens, not what is aimed at them
 ACTION_AFTER = re.compile(r"\s*(?:等)?\s*(?:关键|重点|重要|敏感)?\s*(?:领域|行业|部门|场景)?\s*(?:开展|进行|实施|发起|展开)")
 MEANS_LEAD = re.compile(r"\s*(?:凭借|依靠|借助|通过|依托)")
