@@ -146,6 +146,20 @@ def query(query: str | None, graph: Path, fmt: str, params: tuple[str, ...], lis
         fail(error)
 
 
+def _serve_size(ctx, param, value, minimum: int) -> int:
+    """A size for `kg serve` (as `kg query` spells them: 64M, 2G); the endpoint always keeps a cap, so no 0."""
+    from kg.query import parse_size
+
+    try:
+        size = parse_size(str(value))
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    if size is None or size < minimum:
+        least = f"{minimum >> 20}M" if minimum >= 1 << 20 else f"{minimum} byte"
+        raise click.BadParameter(f"{value} is below the least allowed ({least}); the endpoint always keeps a cap")
+    return size
+
+
 @main.command()
 @click.option("--graph", type=click.Path(dir_okay=False, path_type=Path), default=Path("exports/graph.ttl"),
               show_default=True, help="Exported graph to serve; its directory's files are served too.")
@@ -156,9 +170,9 @@ def query(query: str | None, graph: Path, fmt: str, params: tuple[str, ...], lis
               help="Time limit per query, in seconds (a query over it is stopped: 503).")
 @click.option("--max-rows", default=10000, show_default=True, type=click.IntRange(min=1),
               help="Result-size cap (rows or triples).")
-@click.option("--max-mb", default=50.0, show_default=True, type=click.FloatRange(0, min_open=True),
-              help="Result-size cap in MB of the serialised answer.")
-@click.option("--memory-mb", default=1024, show_default=True, type=click.IntRange(min=64),
+@click.option("--max-bytes", default="50M", show_default=True, callback=lambda c, p, v: _serve_size(c, p, v, 1),
+              help="Result-size cap: bytes of the serialised answer (K, M, G suffixes).")
+@click.option("--max-memory", default="1G", show_default=True, callback=lambda c, p, v: _serve_size(c, p, v, 64 << 20),
               help="Memory a query worker may use beyond the loaded graph (a query over it is stopped: 503).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Fast-lane query workers (long queries move to a low-priority lane of their own).")
@@ -167,14 +181,14 @@ def query(query: str | None, graph: Path, fmt: str, params: tuple[str, ...], lis
 @click.option("--client-timeout", default=10.0, show_default=True, type=click.FloatRange(0, 3600, min_open=True),
               help="Seconds a client may take to send a request (or stay idle) before it is disconnected.")
 @click.option("--quiet", is_flag=True, help="No per-request log lines.")
-def serve(graph: Path, host: str, port: int, timeout: float, max_rows: int, max_mb: float, memory_mb: int,
+def serve(graph: Path, host: str, port: int, timeout: float, max_rows: int, max_bytes: int, max_memory: int,
           workers: int, long_queries: int, client_timeout: float, quiet: bool) -> None:
     """Read-only SPARQL 1.1 Protocol endpoint at /sparql, a query page at /query, plus the HTML views and
     export files. The graph is reloaded when it changes; a broken one keeps the last good graph served."""
     from kg.serve import ServeOptions, serve_forever
 
     options = ServeOptions(host=host, port=port, timeout=timeout, max_rows=max_rows,
-                           max_bytes=max(1, int(max_mb * 1_000_000)), max_memory_mb=memory_mb,
+                           max_bytes=max_bytes, max_memory_mb=max_memory >> 20,
                            workers=workers, long_queries=long_queries, client_timeout=client_timeout, quiet=quiet)
     try:
         serve_forever(graph, options, announce=lambda msg: click.echo(msg, err=True))

@@ -93,7 +93,7 @@ class ServeOptions:
     port: int = 8000
     timeout: float = 10.0          # seconds per query
     max_rows: int = 10000          # result-size cap: rows (SELECT) or triples (CONSTRUCT/DESCRIBE)
-    max_bytes: int = 50_000_000    # result-size cap: bytes of the serialised answer
+    max_bytes: int = 50 << 20      # result-size cap: bytes of the serialised answer
     max_memory_mb: int = 1024      # per worker: address space above its size once the graph is loaded
     workers: int = 2               # fast-lane worker processes
     long_queries: int = 2          # queries allowed past the fast slice at once (the long lane)
@@ -1115,7 +1115,7 @@ def serve_forever(graph: Path | str, options: ServeOptions = ServeOptions(),
     if announce:
         announce(f"serving {server.graph_path} ({server.pool.triples} triples): query page at {server.url}/query, "
                  f"SPARQL at {server.url}/sparql, files at {server.url}/ (time limit {options.timeout:g} s, "
-                 f"cap {options.max_rows} rows / {options.max_bytes // 1_000_000} MB, "
+                 f"cap {options.max_rows} rows / {options.max_bytes / 2**20:.4g} MB, "
                  f"{options.max_memory_mb} MB per worker); Ctrl-C stops")
 
     def terminate(signum, frame):  # noqa: ARG001

@@ -142,8 +142,8 @@ def big_graph(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(big_graph):
-    srv = ServerProcess(big_graph, "--timeout", "3", "--client-timeout", "1.5", "--memory-mb", "300",
-                        "--max-mb", "1")
+    srv = ServerProcess(big_graph, "--timeout", "3", "--client-timeout", "1.5", "--max-memory", "300M",
+                        "--max-bytes", "1000000")
     yield srv
     srv.stop()
 
@@ -459,7 +459,9 @@ def test_a_symlink_switch_of_the_export_set_is_picked_up(tmp_path):
     (["--port", "99999"], "--port"),
     (["--port", "-1"], "--port"),
     (["--max-rows", "0"], "--max-rows"),
-    (["--memory-mb", "1"], "--memory-mb"),
+    (["--max-memory", "1K"], "--max-memory"),
+    (["--max-memory", "0"], "--max-memory"),
+    (["--max-bytes", "lots"], "--max-bytes"),
     (["--workers", "0"], "--workers"),
 ])
 def test_bad_options_exit_2_with_one_error_line(args, needle):
