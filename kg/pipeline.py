@@ -262,16 +262,16 @@ class Pipeline:
                 except DecodeError as error:
                     note = f"{error}" if path.suffix.lower() in INPUT_SUFFIXES else f"not read: {error}"
                     report.problems.append(f"{name}: {note}")
-                    self.progress(f"skipped {name}: {note}")
+                    self.progress(f"input: {name}: {note}")
                     continue
                 except OSError as error:
                     report.problems.append(f"{name}: cannot read ({error.strerror})")
-                    self.progress(f"skipped {name}: cannot read ({error.strerror})")
+                    self.progress(f"input: {name}: cannot read ({error.strerror})")
                     continue
                 if path.suffix.lower() not in INPUT_SUFFIXES:
                     note = f"{name}: no text or HTML suffix; read as {document.encoding} text"
                     report.problems.append(note)
-                    self.progress(note)
+                    self.progress(f"input: {note}")
                 documents.append(document)
                 report.problems += [f"{document.name}: {repair}" for repair in document.repairs]
                 report.bytes_read += path.stat().st_size
