@@ -289,6 +289,26 @@ def test_read_only_out_or_parent(built, tmp_path):
     assert snapshot(out) == built["snap_a"]
 
 
+def test_read_only_file_system(built, tmp_path):
+    """Root ignores file modes, so the read-only case is a read-only bind mount (skipped where mounting is not allowed)."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    shutil.copytree(built["root"] / "ref-a", ro / "out", symlinks=True)
+    mounted = subprocess.run(["mount", "--bind", str(ro), str(ro)], capture_output=True).returncode == 0
+    if not mounted:
+        pytest.skip("cannot bind-mount here (needs root with CAP_SYS_ADMIN)")
+    try:
+        if subprocess.run(["mount", "-o", "remount,ro,bind", str(ro)], capture_output=True).returncode != 0:
+            pytest.skip("cannot remount read-only here")
+        result = rebuild(built["b"], ro / "out")
+        assert result.returncode == 3 and error_line(result) == f"error: --out {ro / 'out'}: {ro / 'out'} is not writable"
+        result = rebuild(built["b"], ro / "new")
+        assert result.returncode == 3 and error_line(result) == f"error: --out {ro / 'new'}: {ro} is not writable (cannot create it)"
+        assert snapshot(ro / "out") == built["snap_a"]
+    finally:
+        subprocess.run(["umount", str(ro)], capture_output=True)
+
+
 def test_file_size_limit_is_exit_3_and_keeps_the_previous_set(built):
     out = fresh_out(built, "ulimit")
 
