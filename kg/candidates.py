@@ -177,10 +177,11 @@ def promote(graph_path: Path | str, entity_id: str, *, lexicon_path: Path | str 
     if c is None:
         raise InputError(f"no model-only entity {entity_id!r} in {graph_path}; `kg candidates` lists them")
     if cls:
-        from kg.model import ENTITY_CLASSES
+        from kg.vocabulary import vocabulary
 
-        if cls not in ENTITY_CLASSES or cls == "ProcessNode":
-            raise ConfigError(f"unknown class {cls!r}; use one of {', '.join(ENTITY_CLASSES)}")
+        allowed = vocabulary().lexicon_classes
+        if cls not in allowed:
+            raise ConfigError(f"unknown class {cls!r}; use one of {', '.join(allowed)}")
         c = Candidate(c.id, cls, c.labels, c.alt_labels, c.mentions, c.documents, c.confidence, c.examples, c.found_by)
     lexicon_path = Path(lexicon_path)
     lexicon = Lexicon.load(lexicon_path)

@@ -686,11 +686,11 @@ def _screen() -> re.Pattern[str]:
 
     A text this pattern does not match scores zero without being converted.
     """
-    import opencc
+    from kg.normalize import converter
 
     words = {w for w in _TRIGGERS if not w.isascii()}
     for config in ("s2t", "s2hk", "s2tw", "s2twp"):
-        convert = opencc.OpenCC(config).convert
+        convert = converter(config).convert
         words |= {convert(w) for w in list(words)}
     return re.compile("|".join(sorted(words, key=len, reverse=True)))
 
@@ -698,6 +698,6 @@ def _screen() -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def _t2s() -> Callable[[str], str]:
     """The OpenCC Traditional -> Simplified converter, built on first use and shared."""
-    import opencc
+    from kg.normalize import converter
 
-    return opencc.OpenCC("t2s").convert
+    return converter("t2s").convert

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import ConfigError
-from kg.model import ENTITY_CLASSES
+from kg.vocabulary import vocabulary
 
 HEADER = ["id", "class", "en", "zh_hant", "zh_hans", "aliases"]
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
@@ -52,6 +52,7 @@ class Lexicon:
         problems: list[str] = []
         entries: list[LexiconEntry] = []
         seen: set[str] = set()
+        lexicon_classes = vocabulary().lexicon_classes   # entity classes but ProcessNode (classes.tsv)
         with path.open(encoding="utf-8", newline="") as handle:
             rows = [r for r in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
                     if r and not r[0].startswith("#")]
@@ -65,7 +66,7 @@ class Lexicon:
                 problems.append(f"{where}: bad id")
             elif ident in seen:
                 problems.append(f"{where}: duplicate id")
-            if klass not in ENTITY_CLASSES or klass == "ProcessNode":
+            if klass not in lexicon_classes:
                 problems.append(f"{where}: unknown class {klass!r}")
             if not (en or hant or hans):
                 problems.append(f"{where}: no label")

@@ -9,36 +9,29 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-#: Entity classes of the core vocabulary (local names in the kg: namespace), superclasses included.
-ENTITY_CLASSES = (
-    "Organization", "Company", "GovernmentAgency", "ResearchInstitution", "Exchange", "Fund",
-    "Product", "Chip", "Architecture", "SoftwarePlatform", "System",
-    "ProcessNode", "Market", "Technology", "Policy", "Place",
-)
-
-#: class -> its direct superclass (only for classes that have one).
-SUPERCLASS = {
-    "Company": "Organization", "GovernmentAgency": "Organization", "ResearchInstitution": "Organization",
-    "Exchange": "Organization", "Fund": "Organization",
-    "Chip": "Product", "Architecture": "Product", "SoftwarePlatform": "Product", "System": "Product",
-}
+# The class names of the vocabulary live in ontology/kg.ttl, read by kg.vocabulary. These module names are
+# kept for the stages that import them (the relation rules' hot path reads ANCESTORS); they are derived from
+# kg.ttl on first use and cached, never typed here:
+#   ENTITY_CLASSES  entity classes in the project's order      SUPERCLASS  class -> its direct superclass
+#   ANCESTORS       class -> itself and its superclasses
+_FROM_VOCABULARY = {"ENTITY_CLASSES": "entity_classes", "SUPERCLASS": "superclass", "ANCESTORS": "ancestors"}
 
 
-def _ancestors(cls: str) -> frozenset[str]:
-    out = []
-    while cls:
-        out.append(cls)
-        cls = SUPERCLASS.get(cls, "")
-    return frozenset(out)
+def __getattr__(name: str):
+    if name in _FROM_VOCABULARY:
+        from kg.vocabulary import vocabulary
 
-
-#: class -> itself and its superclasses (hot path of the relation rules).
-ANCESTORS = {cls: _ancestors(cls) for cls in ENTITY_CLASSES}
+        value = getattr(vocabulary(), _FROM_VOCABULARY[name])
+        globals()[name] = value          # cached: later lookups do not come here
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_a(cls: str, ancestor: str) -> bool:
     """True when ``cls`` is ``ancestor`` or one of its subclasses."""
-    return ancestor in ANCESTORS.get(cls, (cls,))
+    from kg.vocabulary import vocabulary
+
+    return ancestor in vocabulary().ancestors.get(cls, (cls,))
 
 
 class OffsetMap:

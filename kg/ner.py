@@ -77,7 +77,7 @@ class NerModel:
         try:
             import spacy
 
-            from kg.train import install_norms
+            from kg.ner_features import install_norms
 
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             features = meta.get("config", {}).get("features", "v1")
@@ -356,7 +356,7 @@ def clean_spans(text: str, found: Sequence[tuple[int, int, str, float]]) -> list
     words that name kinds, 集成电路, 服務器, 微電子), ``source`` (a news outlet by its shape, 中央社, or a
     name cited as a source, X報道), ``fragment`` (a single character, or a border cuts a dictionary word:
     百度公|司, 中科曙光營|收)."""
-    from kg.train import char_norm
+    from kg.normalize import char_norm
 
     out = []
     lines: dict[tuple[int, int], tuple[str, list[str] | None]] = {}

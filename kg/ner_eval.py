@@ -30,7 +30,8 @@ from typing import Callable, Sequence
 
 from kg.model import is_a
 from kg.ner import MIN_CONFIDENCE
-from kg.train import DATA_DIR, DEFAULT_LEXICON, LABELS, ROOT, TrainConfig, load_seed_examples, name_key, train
+from kg.train import (DATA_DIR, DEFAULT_LEXICON, LABELS, ROOT, TrainConfig, lexicon_forms, load_seed_examples, name_key,
+                      train)
 
 GOLD = ROOT / "tests" / "data" / "seeds-gold.tsv"
 SEEDS = ROOT / "seeds"
@@ -147,31 +148,18 @@ def seen_keys(exclude_doc: str) -> set[str]:
 
 
 def lexicon_keys(lexicon_path: Path = DEFAULT_LEXICON) -> set[str]:
-    import csv
-
-    keys: set[str] = set()
-    if not Path(lexicon_path).is_file():
-        return keys
-    with Path(lexicon_path).open(encoding="utf-8", newline="") as fh:
-        for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-            if row and not row[0].startswith("#") and row[0] != "id":
-                row = row + [""] * 6
-                keys.update(name_key(n) for n in (row[2], row[3], row[4], *row[5].split("|")) if n.strip())
-    return keys
+    return {name_key(n) for names in lexicon_forms(lexicon_path).values() for n in names}
 
 
 def restricted_lexicon(held_out_text: str, out_path: Path, lexicon_path: Path = DEFAULT_LEXICON) -> Path:
     """Write the lexicon without every row one of whose names occurs in ``held_out_text``."""
     hay = name_key(held_out_text)
+    dropped = {ident for ident, names in lexicon_forms(lexicon_path).items()
+               if any(name_key(n) and name_key(n) in hay for n in names)}
     lines = Path(lexicon_path).read_text(encoding="utf-8").splitlines(keepends=True)
     kept = []
-    for line in lines:
-        row = line.rstrip("\n").split("\t") + [""] * 6
-        if line.startswith("#") or row[0] == "id" or not line.strip():
-            kept.append(line)
-            continue
-        names = [n for n in (row[2], row[3], row[4], *row[5].split("|")) if n.strip()]
-        if not any(name_key(n) and name_key(n) in hay for n in names):
+    for line in lines:   # the file's own lines, comments and layout kept; a row goes by its id (first column)
+        if line.startswith("#") or not line.strip() or line.split("\t", 1)[0].strip() not in dropped:
             kept.append(line)
     out_path.write_text("".join(kept), encoding="utf-8")
     return out_path

@@ -24,6 +24,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from kg.normalize import char_norm
+
 VERSION = "v2"
 COMPONENT = "kg_features"
 
@@ -156,8 +158,6 @@ def context_cues(norm: str) -> list[str]:
 
 def set_features(doc) -> None:
     """Write LEMMA (jieba word position) and MORPH (context cues) onto every token of ``doc``."""
-    from kg.train import char_norm
-
     if not len(doc):
         return
     text = doc.text
@@ -168,6 +168,20 @@ def set_features(doc) -> None:
         i = token.idx
         token.lemma_ = words[i] or "O"
         token.set_morph(cues[i])
+
+
+def install_norms(nlp, features: str = "v1") -> None:
+    """Make NORM the Simplified lower-case form of each character, so both scripts share features; with
+    feature set v2 also SHAPE the character class of :func:`char_class`. Used by training and loading."""
+    from spacy.attrs import NORM, SHAPE
+
+    nlp.vocab.lex_attr_getters[NORM] = char_norm
+    if features == "v2":
+        nlp.vocab.lex_attr_getters[SHAPE] = char_class
+    for lex in nlp.vocab:
+        lex.norm_ = char_norm(lex.orth_)
+        if features == "v2":
+            lex.shape_ = char_class(lex.orth_)
 
 
 def _register() -> None:

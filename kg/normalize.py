@@ -23,12 +23,19 @@ _WIDTH_AND_CASE.update({ord(k): ord(v) for k, v in _CANTONESE.items()})
 _TABLE = str.maketrans(_WIDTH_AND_CASE)
 
 
+@lru_cache(maxsize=None)
+def converter(config: str) -> opencc.OpenCC:
+    """The OpenCC converter for ``config`` ("t2s", "s2t", "s2twp", ...), built once per process and shared:
+    the one place the project builds one."""
+    return opencc.OpenCC(config)
+
+
 class Normalizer:
-    """Builds the OpenCC converter once; ``normalize`` keeps the length of its input."""
+    """Shares the OpenCC converters; ``normalize`` keeps the length of its input."""
 
     def __init__(self) -> None:
-        self._t2s = opencc.OpenCC("t2s")
-        self._s2t = opencc.OpenCC("s2t")
+        self._t2s = converter("t2s")
+        self._s2t = converter("s2t")
 
     def normalize(self, text: str) -> str:
         folded = text.translate(_TABLE)
@@ -49,11 +56,38 @@ class Normalizer:
 
     def key(self, text: str) -> str:
         """Comparison key for names: NFKC, Simplified, lower case, no spaces/hyphens/dots/quotes."""
-        text = unicodedata.normalize("NFKC", text)
-        return _KEY_STRIP.sub("", self._t2s.convert(text).lower())
+        return _KEY_STRIP.sub("", self._fold(text))
+
+    def score_key(self, text: str) -> str:
+        """The key of the shared scorer ``../shared/eval/score.py``: :meth:`key` keeping quotes and book
+        title marks (score.py strips spaces, hyphens and dots only, and `kg eval` must give its numbers)."""
+        return _SCORE_STRIP.sub("", self._fold(text))
+
+    def _fold(self, text: str) -> str:
+        return self._t2s.convert(unicodedata.normalize("NFKC", text)).lower()
 
 
-_KEY_STRIP = re.compile(r"[\s\-·・_「」『』“”《》〈〉\"']+")   # the one name key of the project (scorer, lexicon, candidates)
+# The one name key of the project (resolver, lexicon checks, candidates, NER training, `kg path`, `kg view`),
+# and the shared scorer's narrower variant of it.
+_KEY_STRIP = re.compile(r"[\s\-·・_「」『』“”《》〈〉\"']+")
+_SCORE_STRIP = re.compile(r"[\s\-·・_]+")
+
+
+@lru_cache(maxsize=65536)
+def char_norm(text: str) -> str:
+    """Per-character fold (the NER model's NORM feature): NFKC, Simplified character by character (a
+    character OpenCC would turn into several stays), lower case. Both scripts share it."""
+    out = []
+    t2s = converter("t2s")
+    for ch in unicodedata.normalize("NFKC", text):
+        s = t2s.convert(ch)
+        out.append(s if len(s) == 1 else ch)
+    return "".join(out).lower()
+
+
+def name_key(text: str) -> str:
+    """:meth:`Normalizer.key` with the shared converter."""
+    return default_normalizer().key(text)
 
 
 @lru_cache(maxsize=1)

@@ -36,10 +36,11 @@ import numpy as np
 
 from kg.context import CLAUSE_LEAD
 from kg.errors import ConfigError
-from kg.model import ENTITY_CLASSES, SUPERCLASS, Claim, Mention
+from kg.model import Claim, Mention
 from kg.normalize import Normalizer, default_normalizer
 from kg.ontology import REQUIRED_OBJECT_PROPERTIES, Ontology
 from kg.sentence_view import LIST_GAP, MODALITY, OBJECT_RIGHT_BEFORE, PREPOSITION_BEFORE, Item, SentenceView
+from kg.vocabulary import vocabulary
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "rel"
 MODEL_NAME = "rel-v1"
@@ -59,7 +60,7 @@ BETWEEN_FULL = 30
 BETWEEN_END = 10
 
 # one placeholder character per class for names inside the text the features read
-_PLACEHOLDER = {cls: chr(0xE000 + i) for i, cls in enumerate(ENTITY_CLASSES)}
+_PLACEHOLDER = {cls: chr(0xE000 + i) for i, cls in enumerate(vocabulary().entity_classes)}
 _DIGIT = str.maketrans("0123456789", "0000000000")
 #: words after a name that make it a yardstick or a buyer rather than a party (与英伟达相比, 华为的订单)
 AFTER_CONTEXT = re.compile(r"相比|相较|相当|水平|一样|差距|竞争|对手|订单|采购|客户|用户|替代|取代|之外|以外|为代表|为首|等")
@@ -202,7 +203,8 @@ def features(view: SentenceView, a: Item, b: Item, info: _ViewInfo | None = None
     forward = a.start <= b.start
     first, second = (a, b) if forward else (b, a)
     order = "ab" if forward else "ba"
-    sup_a, sup_b = SUPERCLASS.get(a.cls, a.cls), SUPERCLASS.get(b.cls, b.cls)
+    family = vocabulary().family
+    sup_a, sup_b = family(a.cls), family(b.cls)
     out = [f"cls:{a.cls}>{b.cls}", f"sup:{sup_a}>{sup_b}", f"order:{order}", f"cls-order:{a.cls}>{b.cls}:{order}"]
 
     gap = norm[first.end:second.start]

@@ -49,6 +49,7 @@ from kg.relation_model import (NONE, PREDICATES, FitConfig, RelationModel, _View
                                entity_key, features, fit, fit_platt)
 from kg.relations import extract_claims
 from kg.sentence_view import SentenceView
+from kg.vocabulary import vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = ROOT / "seeds"
@@ -59,8 +60,7 @@ DEV_GOLD = DEV_DIR / "gold.tsv"
 CASES_DOC = "cases.tsv"
 FORBIDDEN_WEIGHT = 2.0
 _SPACE = re.compile(r"\s+")
-_CLAIM_PREDICATE = re.compile(r" (" + "|".join(PREDICATES) + r"|nanometers|fp32Tflops|fp16Tflops|memoryGB|"
-                              r"memoryBandwidthTBps|transistorCount) ")
+_CLAIM_PREDICATE = re.compile(r" (" + "|".join((*PREDICATES, *vocabulary().datatype_properties)) + r") ")
 
 Progress = Callable[[str], None] | None
 
@@ -126,7 +126,7 @@ class DocData:
 
 
 def fact_key(predicate: str, subject: str, obj: str) -> tuple[str, str, str]:
-    if predicate in ("compatibleWith", "partnerOf"):
+    if predicate in vocabulary().symmetric:
         subject, obj = sorted((subject, obj))
     return predicate, subject, obj
 
@@ -292,7 +292,7 @@ class Preparer:
     def _match(predicate: str, ks: frozenset[str], ko: frozenset[str], rows: Sequence[GoldRow], sentence: str):
         """(right: a required/optional row matches, said here: one of them has its evidence in
         ``sentence``, the required rows matched, forbidden: a forbidden row matches)."""
-        symmetric = predicate in ("compatibleWith", "partnerOf")
+        symmetric = predicate in vocabulary().symmetric
         ok = here = bad = False
         found: set[int] = set()
         for r in rows:
@@ -377,7 +377,7 @@ class Preparer:
         def same(name, mention, keys):
             return name[0] in keys or (name[1] is not None and name[1] == mention.key)
 
-        symmetric = predicate in ("compatibleWith", "partnerOf")
+        symmetric = predicate in vocabulary().symmetric
         for s, p, o in specs:
             if p != predicate:
                 continue

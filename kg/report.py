@@ -119,7 +119,9 @@ class BuildReport:
 
 
 def _figure(predicate: str) -> bool:
-    return predicate in {"nanometers", "fp32Tflops", "fp16Tflops", "memoryGB", "memoryBandwidthTBps", "transistorCount"}
+    from kg.vocabulary import vocabulary
+
+    return predicate in vocabulary().datatype_properties
 
 
 def _cell(text: str) -> str:

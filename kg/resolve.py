@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 from kg.lexicon import Lexicon
 from kg.mentions import format_number
-from kg.model import SUPERCLASS, Mention
+from kg.model import Mention
 from kg.normalize import Normalizer
+from kg.vocabulary import vocabulary
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Entity:
 
 
 def _family(cls: str) -> str:
-    return SUPERCLASS.get(cls, cls)
+    return vocabulary().family(cls)
 
 
 class Resolver:

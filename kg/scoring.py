@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -221,13 +220,15 @@ def _num(x) -> str:
 
 
 class _Norm:
+    """The shared scorer's name key (kg.normalize.Normalizer.score_key)."""
+
     def __init__(self) -> None:
-        import opencc
-        self._t2s = opencc.OpenCC("t2s")
+        from kg.normalize import default_normalizer
+
+        self._key = default_normalizer().score_key
 
     def __call__(self, text: str) -> str:
-        text = self._t2s.convert(unicodedata.normalize("NFKC", text)).lower()
-        return re.sub(r"[\s\-·・_]+", "", text)
+        return self._key(text)
 
 
 def _local(iri: str) -> str:

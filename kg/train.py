@@ -29,16 +29,17 @@ still trains one alongside for comparison.
 """
 from __future__ import annotations
 
-import csv
 import json
 import random
 import re
 import time
-import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
+
+from kg.lexicon import Lexicon
+from kg.normalize import char_norm, converter, name_key  # noqa: F401  (char_norm: kept importable from here)
+from kg.vocabulary import vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "data" / "ner"
@@ -51,9 +52,9 @@ def model_name(config: "TrainConfig") -> str:
     """ner-zh-v1 (character form and shape) or ner-zh-v2 (+ word and context features, real sentences)."""
     return MODEL_NAME if config.features == "v1" else f"ner-zh-{config.features}"
 
-#: the model's labels: class local names of the core vocabulary
-LABELS = ("Company", "Organization", "GovernmentAgency", "ResearchInstitution", "Exchange", "Fund",
-          "Chip", "Architecture", "SoftwarePlatform", "System", "Market", "Technology", "Policy")
+#: the model's labels: the entity classes it predicts, in the order of its tags (the ``ner`` column of
+#: ontology/classes.tsv, read by kg.vocabulary)
+LABELS = vocabulary().ner_labels
 #: lexicon class -> label (classes the model does not predict are absent)
 LEXICON_CLASS = {label: label for label in LABELS}
 
@@ -119,31 +120,13 @@ class TrainReport:
 
 # --------------------------------------------------------------------------------------------- text
 
-@lru_cache(maxsize=None)
-def _converter(config: str):
-    import opencc
-    return opencc.OpenCC(config)
-
-
-@lru_cache(maxsize=65536)
-def char_norm(text: str) -> str:
-    """NORM feature of a token: NFKC, Simplified (char-level t2s), lower case. Both scripts share it."""
-    out = []
-    for ch in unicodedata.normalize("NFKC", text):
-        s = _converter("t2s").convert(ch)
-        out.append(s if len(s) == 1 else ch)
-    return "".join(out).lower()
-
-
-def name_key(text: str) -> str:
-    """Comparison key of a name (as the scorer: NFKC, t2s, lower, no spaces/hyphens/dots/quotes)."""
-    text = _converter("t2s").convert(unicodedata.normalize("NFKC", text)).lower()
-    return re.sub(r"[\s\-·・_「」《》“”\"']+", "", text)
+# char_norm (the NORM feature), name_key (the project's one name key) and the OpenCC converters live in
+# kg.normalize; the names stay importable from here.
 
 
 def convert_example(ex: Example, config: str) -> Example:
     """The example in another script: each stretch between span borders is converted on its own."""
-    conv = _converter(config)
+    conv = converter(config)
     cuts = sorted({0, len(ex.text), *[s for s, _, _ in ex.spans], *[e for _, e, _ in ex.spans]})
     pieces, where = [], {}
     pos = 0
@@ -186,15 +169,13 @@ def load_real_examples(path: Path = DATA_DIR / "dev_gold.jsonl", exclude_docs: I
 
 def lexicon_forms(lexicon_path: Path | None = DEFAULT_LEXICON) -> dict[str, list[str]]:
     """Lexicon id -> its surface forms (labels and aliases)."""
-    out: dict[str, list[str]] = {}
-    if not lexicon_path or not Path(lexicon_path).is_file():
-        return out
-    with Path(lexicon_path).open(encoding="utf-8", newline="") as fh:
-        for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-            if row and not row[0].startswith("#") and row[0] != "id":
-                row = row + [""] * 6
-                out[row[0].strip()] = [n.strip() for n in (row[2], row[3], row[4], *row[5].split("|")) if n.strip()]
-    return out
+    lexicon = _lexicon(lexicon_path)
+    return {e.id: list(e.surface_forms) for e in lexicon.entries} if lexicon else {}
+
+
+def _lexicon(lexicon_path: Path | None) -> Lexicon | None:
+    """The lexicon at ``lexicon_path`` (read and checked by kg.lexicon), None when there is none."""
+    return Lexicon.load(lexicon_path) if lexicon_path and Path(lexicon_path).is_file() else None
 
 
 def load_silver(path: Path = DATA_DIR / "silver.jsonl", banned_ids: Iterable[str] = (), banned_text: str = ""
@@ -235,16 +216,12 @@ def load_name_pools(names_path: Path = DATA_DIR / "names.tsv", lexicon_path: Pat
             for n in names.split("|"):
                 if n.strip():
                     pools[label].setdefault(n.strip(), None)
-    if lexicon_path and Path(lexicon_path).is_file():
-        with Path(lexicon_path).open(encoding="utf-8", newline="") as fh:
-            rows = [r for r in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE) if r and not r[0].startswith("#")]
-        for row in rows[1:]:
-            row = row + [""] * 6
-            label = LEXICON_CLASS.get(row[1].strip())
-            if label:
-                for n in (row[3], row[4], row[2], *row[5].split("|")):
-                    if n.strip():
-                        pools[label].setdefault(n.strip(), None)
+    lexicon = _lexicon(lexicon_path)
+    for entry in lexicon.entries if lexicon else ():
+        label = LEXICON_CLASS.get(entry.cls)
+        if label:
+            for n in entry.surface_forms:       # zh_hant, zh_hans, en, aliases
+                pools[label].setdefault(n, None)
     return {label: list(names) for label, names in pools.items()}
 
 
@@ -455,6 +432,8 @@ def make_nlp(config: TrainConfig):
     import spacy
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+    from kg.ner_features import install_norms
+
     install_norms(nlp, config.features)
     attrs, rows = ["NORM", "SHAPE"], [config.embed_rows, 250]
     if config.features == "v2":
@@ -484,22 +463,6 @@ def make_nlp(config: TrainConfig):
 
 
 BILUO_TAGS = ("O",) + tuple(f"{p}-{label}" for label in LABELS for p in "BILU")
-
-
-def install_norms(nlp, features: str = "v1") -> None:
-    """Make NORM the Simplified lower-case form of each character, so both scripts share features; with
-    feature set v2 also SHAPE the character class of kg.ner_features.char_class."""
-    from spacy.attrs import NORM, SHAPE
-
-    nlp.vocab.lex_attr_getters[NORM] = char_norm
-    if features == "v2":
-        from kg.ner_features import char_class
-
-        nlp.vocab.lex_attr_getters[SHAPE] = char_class
-    for lex in nlp.vocab:
-        lex.norm_ = char_norm(lex.orth_)
-        if features == "v2":
-            lex.shape_ = char_class(lex.orth_)
 
 
 def to_spacy_example(nlp, ex: Example):

@@ -47,26 +47,9 @@ LAYOUT_SEED = 20250812
 VIS_JS = "vis-network.min.js"
 APP_JS = "kg-view.js"
 
-# class local name -> (colour, vis shape). Shapes follow the superclass (organisations are dots, products
-# diamonds, ...), colours tell the subclasses apart; the order is the legend's. Labels come from kg.ttl.
-CLASS_STYLE: dict[str, tuple[str, str]] = {
-    "Company": ("#1f77b4", "dot"),
-    "GovernmentAgency": ("#17becf", "dot"),
-    "ResearchInstitution": ("#9edae5", "dot"),
-    "Exchange": ("#393b79", "dot"),
-    "Fund": ("#6b6ecf", "dot"),
-    "Organization": ("#aec7e8", "dot"),
-    "Chip": ("#d62728", "diamond"),
-    "Architecture": ("#ff9896", "diamond"),
-    "SoftwarePlatform": ("#e377c2", "diamond"),
-    "System": ("#8c564b", "diamond"),
-    "Product": ("#c49c94", "diamond"),
-    "ProcessNode": ("#7f7f7f", "square"),
-    "Market": ("#2ca02c", "triangle"),
-    "Technology": ("#ff7f0e", "hexagon"),
-    "Policy": ("#9467bd", "star"),
-    "Place": ("#bcbd22", "triangleDown"),
-}
+# Class colours and shapes are the classes.tsv columns of kg.vocabulary (shapes follow the superclass:
+# organisations are dots, products diamonds, ...; colours tell the subclasses apart), the legend lists each
+# class after its subclasses, and labels are kg.ttl's rdfs:label. A class without a row gets a fallback.
 FALLBACK_COLOURS = ["#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1"]
 
 
@@ -74,30 +57,36 @@ FALLBACK_COLOURS = ["#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e65
 def vocabulary_labels() -> dict[str, str]:
     """``{local name: rdfs:label}`` of every ``kg:`` class and property in ``ontology/kg.ttl``, in
     Traditional Chinese (else English, else the local name)."""
-    from kg.ontology import DEFAULT_DIR, TBOX_FILE
+    return _vocabulary().labels("zh-Hant")
 
-    tbox = rdflib.Graph().parse(DEFAULT_DIR / TBOX_FILE, format="turtle")
-    labels: dict[str, dict[str, str]] = defaultdict(dict)
-    for subject, label in tbox.subject_objects(RDFS.label):
-        if isinstance(subject, URIRef) and str(subject).startswith(str(KG)) and isinstance(label, Literal):
-            labels[_local(subject)].setdefault((label.language or "").lower(), str(label))
-    return {name: found.get("zh-hant") or found.get("en") or name for name, found in sorted(labels.items())}
+
+def _vocabulary():
+    from kg.vocabulary import vocabulary
+
+    return vocabulary()
 
 
 def _property_order() -> list[str]:
-    """Legend order of the relations: as ``kg.ontology`` lists the core properties, then the rest."""
-    from kg.ontology import REQUIRED_DATATYPE_PROPERTIES, REQUIRED_OBJECT_PROPERTIES
-
-    return [*REQUIRED_OBJECT_PROPERTIES, *REQUIRED_DATATYPE_PROPERTIES]
+    """Legend order of the relations: the vocabulary's (core properties first, in the core order)."""
+    return list(_vocabulary().properties)
 
 
 PREDICATE_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
                      "#9c755f", "#bab0ac", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d",
                      "#17becf", "#bcbd22"]
-# Properties that are bookkeeping, not relations worth drawing.
-NOT_RELATIONS = {KG.mentionedIn, KG.foundBy, KG.document, KG.sentence, KG.startOffset, KG.endOffset,
-                 KG.extractor, KG.confidence, KG.fileName, KG.encoding}
-NOT_ENTITY_CLASSES = {KG.Document, KG.Evidence}
+
+
+@lru_cache(maxsize=1)
+def _not_relations() -> frozenset[URIRef]:
+    """Properties that are bookkeeping (kg:ProvenanceProperty in kg.ttl), not relations worth drawing."""
+    return frozenset(KG[p] for p in _vocabulary().provenance_properties)
+
+
+@lru_cache(maxsize=1)
+def _not_entity_classes() -> frozenset[URIRef]:
+    """Document, Evidence, ...: kg.ttl classes that are not entity classes."""
+    return frozenset(KG[c] for c in _vocabulary().other_classes)
+
 
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _PLACEHOLDER = re.compile(r"/\*@(\w+)@\*/")
@@ -169,9 +158,10 @@ def _value_text(value: Literal) -> str:
 def _read(graph: rdflib.Graph) -> _Model:
     """Turn the exported graph (docs/graph-schema.md) into sorted plain lists."""
     typed: dict[URIRef, list[URIRef]] = defaultdict(list)
+    not_entity, not_relations = _not_entity_classes(), _not_relations()
     for s, t in graph.subject_objects(RDF.type):
         if isinstance(s, URIRef) and isinstance(t, URIRef) and str(t).startswith(str(KG)) \
-                and t not in NOT_ENTITY_CLASSES:
+                and t not in not_entity:
             typed[s].append(t)
     iris = sorted(typed)
     entities: list[_Entity] = []
@@ -222,7 +212,7 @@ def _read(graph: rdflib.Graph) -> _Model:
     edges: list[tuple[int, str, int, list[int]]] = []
     predicates: set[str] = set()
     for s, p, o in graph:
-        if s not in index or p == RDF.type or p in NOT_RELATIONS or p in (RDFS.label, SKOS.altLabel):
+        if s not in index or p == RDF.type or p in not_relations or p in (RDFS.label, SKOS.altLabel):
             continue
         ent = entities[index[s]]
         ev_ids = evidence.get((s, p, o.toPython() if isinstance(o, Literal) else o), [])
@@ -238,8 +228,8 @@ def _read(graph: rdflib.Graph) -> _Model:
         ent.attrs.sort()
         ent.type_ev = evidence.get((ent.iri, RDF.type, KG[ent.cls]), [])
     edges.sort(key=lambda e: (e[0], e[1], e[2]))
-    classes = sorted({e.cls for e in entities}, key=lambda c: (list(CLASS_STYLE).index(c)
-                                                                if c in CLASS_STYLE else 99, c))
+    legend = _vocabulary().legend_classes
+    classes = sorted({e.cls for e in entities}, key=lambda c: (legend.index(c) if c in legend else 99, c))
     pred_order = _property_order()
     preds = sorted(predicates, key=lambda p: (pred_order.index(p) if p in pred_order else 99, p))
     incident: list[list[int]] = [[] for _ in entities]
@@ -357,10 +347,10 @@ def _json_for_script(data: object) -> str:
 
 def _t2s_table(model: _Model) -> dict[str, str]:
     """Traditional -> Simplified character pairs for the characters in the labels, from OpenCC."""
-    import opencc
+    from kg.normalize import converter
 
     chars = {ch for e in model.entities for text in (*e.labels, *e.alts) for ch in text if ord(ch) > 0x2E7F}
-    t2s, s2t = opencc.OpenCC("t2s"), opencc.OpenCC("s2t")
+    t2s, s2t = converter("t2s"), converter("s2t")
     table: dict[str, str] = {}
     for ch in sorted(chars):
         simple = t2s.convert(ch)
@@ -376,8 +366,9 @@ def _class_table(model: _Model) -> list[list[str]]:
     rows, extra = [], 0
     labels = vocabulary_labels()
     for cls in model.classes:
-        if cls in CLASS_STYLE:
-            colour, shape = CLASS_STYLE[cls]
+        style = _vocabulary().style(cls)
+        if style is not None:
+            colour, shape = style
         else:
             colour, shape = FALLBACK_COLOURS[extra % len(FALLBACK_COLOURS)], "dot"
             extra += 1
@@ -606,9 +597,8 @@ def find_entity_page(exports_dir: Path, name: str) -> Path:
     Looks the name up in the search index embedded in ``graph.html`` (no need to parse graph.ttl).
     Raises :class:`kg.errors.InputError` when there is no overview, no match, or several equally good ones.
     """
-    import opencc
-
     from kg.errors import InputError
+    from kg.normalize import default_normalizer
 
     overview = Path(exports_dir) / "graph.html"
     if not overview.is_file():
@@ -618,10 +608,7 @@ def find_entity_page(exports_dir: Path, name: str) -> Path:
     if not match:
         raise InputError(f"{overview} was not written by kg (no embedded graph data); run `kg rebuild`")
     entities = json.loads(match.group(1))["entities"]
-    to_simplified = opencc.OpenCC("t2s")
-
-    def norm(text: str) -> str:
-        return to_simplified.convert(re.sub(r"\s+", "", text).lower())
+    norm = default_normalizer().key   # the project's one name key
 
     wanted = norm(name)
     exact, partial = [], []

@@ -18,6 +18,7 @@ from pathlib import Path
 from kg.io import atomic_write_text
 from kg.namespaces import DCTERMS, ID, KG, RDF, RDFS
 from kg.rdf import Iri, Lit
+from kg.vocabulary import vocabulary
 
 FACT_COLUMNS = (
     "subject_id", "subject_zh_hant", "subject_zh_hans", "subject_en", "predicate",
@@ -25,7 +26,8 @@ FACT_COLUMNS = (
     "document", "title", "date", "sentence", "start", "end", "extractor", "confidence",
 )
 _LANGS = ("zh-Hant", "zh-Hans", "en")
-_NOT_RELATIONS = {"mentionedIn", "foundBy", "fileName", "encoding", "nanometers"}
+#: not rows of facts.csv: provenance (kg:ProvenanceProperty in kg.ttl) and a process node's own nanometres
+_NOT_RELATIONS = vocabulary().provenance_properties | {"nanometers"}
 
 
 @dataclass
