@@ -323,6 +323,26 @@ def test_file_size_limit_is_exit_3_and_keeps_the_previous_set(built):
     assert rebuild(built["b"], out).returncode == 0 and leftovers(out) == []
 
 
+def test_a_full_disk_is_exit_3_and_keeps_the_previous_set(built, tmp_path):
+    """A real ENOSPC: a 4 MB tmpfs that holds one export set but not two (skipped where mounting is refused)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)")
+    try:
+        out = disk / "out"
+        shutil.copytree(built["root"] / "ref-a", out, symlinks=True)
+        result = rebuild(built["b"], out)
+        assert result.returncode == 3
+        line = error_line(result)
+        assert line.startswith(f"error: cannot write the exports to {out}: No space left on device (writing ")
+        assert line.endswith("; the previous exports are unchanged")
+        assert snapshot(out) == built["snap_a"]
+        assert sorted(p.name for p in (out / ".versions").iterdir()) == ["1"]   # the partial set is gone
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+
+
 def test_no_space_left_is_exit_3_and_keeps_the_previous_set(built, monkeypatch):
     out = fresh_out(built, "enospc")
     import kg.io
