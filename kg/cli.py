@@ -64,6 +64,15 @@ def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, require_model: bool,
     except KeyboardInterrupt:
         click.echo("error: interrupted (the previous exports are unchanged)", err=True)
         sys.exit(130)
+    except Exception as error:   # a bug in kg: still one line (KG_DEBUG=1 shows the traceback)
+        import os
+
+        if os.environ.get("KG_DEBUG"):
+            raise
+        detail = str(error).splitlines()[0][:300] if str(error) else ""
+        click.echo(f"error: internal error ({type(error).__name__}{': ' + detail if detail else ''}); the previous "
+                   "exports are unchanged; KG_DEBUG=1 shows the traceback", err=True)
+        sys.exit(70)
     except OSError as error:   # anything the library did not name: still one line, an environment problem
         click.echo(f"error: {error.strerror or error}" + (f": {error.filename}" if error.filename else ""), err=True)
         sys.exit(3)

@@ -391,7 +391,8 @@ def _input_files(seeds_dir: Path, report: BuildReport | None = None, progress: P
     files: list[tuple[Path, str]] = []
     skipped: list[str] = []
     root_stat = seeds_dir.stat()
-    _walk(seeds_dir, "", {(root_stat.st_dev, root_stat.st_ino)}, files, skipped)
+    root_key = (root_stat.st_dev, root_stat.st_ino)
+    _walk(seeds_dir, "", (root_key,), {root_key}, files, skipped)
     files.sort(key=lambda item: item[1])
     by_iri: dict[str, list[str]] = {}
     for _, name in files:
@@ -414,7 +415,9 @@ def _input_files(seeds_dir: Path, report: BuildReport | None = None, progress: P
     return files
 
 
-def _walk(directory: Path, prefix: str, seen: set, files: list, skipped: list) -> None:
+def _walk(directory: Path, prefix: str, ancestors: tuple, seen: set, files: list, skipped: list) -> None:
+    """``ancestors``: the directories above (a link to one is a loop); ``seen``: every directory read
+    so far (a second link to one is not read twice, so links cannot multiply the input)."""
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError as error:
@@ -437,10 +440,14 @@ def _walk(directory: Path, prefix: str, seen: set, files: list, skipped: list) -
             continue
         if stat.S_ISDIR(info.st_mode):
             key = (info.st_dev, info.st_ino)
-            if key in seen:
+            if key in ancestors:
                 skipped.append(f"{name}: symlink loop (a directory already read), not read")
                 continue
-            _walk(Path(entry.path), name + "/", seen | {key}, files, skipped)
+            if key in seen:
+                skipped.append(f"{name}: a directory already read under another name, not read")
+                continue
+            seen.add(key)
+            _walk(Path(entry.path), name + "/", ancestors + (key,), seen, files, skipped)
         elif not stat.S_ISREG(info.st_mode):
             kind = ("FIFO" if stat.S_ISFIFO(info.st_mode) else "socket" if stat.S_ISSOCK(info.st_mode)
                     else "device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "special file")

@@ -260,6 +260,21 @@ def test_second_rebuild_of_one_out_waits_then_names_the_holder(built):
     assert rebuild(built["b"], out).returncode == 0     # the lock is free again
 
 
+def test_a_bug_is_one_line_exit_70_and_keeps_the_previous_set(built, monkeypatch):
+    out = fresh_out(built, "bug")
+    import kg.exporters.rdf_files
+
+    def broken(build, directory):
+        raise ValueError("something unforeseen\nsecond line")
+
+    monkeypatch.setattr(kg.exporters.rdf_files, "export_ntriples", broken)
+    result = CliRunner().invoke(main, ["rebuild", "--seeds", str(built["b"]), "--out", str(out), "--no-model", "-q"])
+    assert result.exit_code == 70
+    assert result.stderr == ("error: internal error (ValueError: something unforeseen); the previous exports are "
+                             "unchanged; KG_DEBUG=1 shows the traceback\n")
+    assert snapshot(out) == built["snap_a"] and leftovers(out) == []
+
+
 # ---------------------------------------------------------------------------------- the environment
 
 def test_out_is_a_regular_file_or_under_one(built, tmp_path):
@@ -452,6 +467,7 @@ def test_every_input_not_read_is_reported_and_subdirectories_are_read(tmp_path):
     (seeds / "x.txt").mkdir()                                                # a directory named x.txt: read into
     (seeds / "x.txt" / "inside.txt").write_text(gpu, encoding="utf-8")
     (seeds / "loop").symlink_to(seeds)
+    (seeds / "alias").symlink_to(seeds / "2025")                           # read once, not twice
     (seeds / "dangling.txt").symlink_to(tmp_path / "missing.txt")
     (seeds / "dup.txt").write_text(gpu, encoding="utf-8")
     (seeds / "dup.html").write_text(f"<html><body><p>{gpu}</p></body></html>", encoding="utf-8")
@@ -464,7 +480,8 @@ def test_every_input_not_read_is_reported_and_subdirectories_are_read(tmp_path):
     for name, why in (("scan.pdf", "unsupported type .pdf"), ("pipe.txt", "not a regular file (FIFO)"),
                       ("loop", "symlink loop"), ("dangling.txt", "dangling symlink"),
                       ("blob.dat", "not read: binary file"), ("news.2025.11.20", "no text or HTML suffix; read as utf-8 text"),
-                      ("same and same.txt", "one document IRI")):
+                      ("same and same.txt", "one document IRI"),
+                      ("alias", "a directory already read under another name")):
         assert f"{name}: {why}" in result.stderr, (name, result.stderr)
         assert f"{name}: {why}" in report, name
     names = {str(o) for o in rdflib.Graph().parse(out / "graph.ttl").objects(None, KG.fileName)}
