@@ -17,14 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import ConfigError, InputError
+from kg.namespaces import ID_NS as ID
+from kg.namespaces import KG_NS as KG
+from kg.namespaces import RDF_PREDICATE, RDF_SUBJECT, RDF_TYPE, RDFS_LABEL
+from kg.namespaces import SKOS_ALT_LABEL as SKOS_ALT
 
-KG = "https://w3id.org/cngpu-kg/ontology#"
-ID = "https://w3id.org/cngpu-kg/id/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
-RDF_SUBJECT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"
-RDF_PREDICATE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate"
 DEFAULT_GRAPH = Path("exports/graph.ttl")
 DEFAULT_LEXICON = Path(__file__).resolve().parents[1] / "ontology" / "lexicon.tsv"
 _LEX_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")

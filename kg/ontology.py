@@ -15,7 +15,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
 from .errors import ConfigError
-from .namespaces import KG, OWL, RDF, RDFS, SH
+from .namespaces import KG, OWL, RDF, RDFS, SH, XSD_NS
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "ontology"
 TBOX_FILE = "kg.ttl"
@@ -295,7 +295,7 @@ def _class_names(g: Graph, nodes: Iterable, problems: list[str] | None = None, w
             name = _local(node)
             if name is not None:
                 out.append(name)
-            elif problems is not None and not str(node).startswith("http://www.w3.org/2001/XMLSchema#"):
+            elif problems is not None and not str(node).startswith(XSD_NS):
                 problems.append(f"{where}: {node} is not a kg: class")
         elif isinstance(node, BNode):
             union = g.value(node, OWL.unionOf)

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import InputError
-from kg.namespaces import ID, KG
+from kg.namespaces import ID_NS, KG_NS, RDF_OBJECT, RDF_PREDICATE, RDF_SUBJECT, RDFS_LABEL, SKOS_ALT_LABEL
 from kg.normalize import default_normalizer
 
-_KG, _ID = str(KG), str(ID)
-_NAME_PREDICATES = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#altLabel")
+_KG, _ID = KG_NS, ID_NS
+_NAME_PREDICATES = (RDFS_LABEL, SKOS_ALT_LABEL)
 #: how many shortest paths at most are listed
 MAX_PATHS = 5
 
@@ -28,9 +28,9 @@ _FACTS = f"""
 SELECT ?s ?p ?o (MIN(STR(?sentence)) AS ?evidence) (MIN(?file) AS ?document) WHERE {{
   ?s ?p ?o .
   FILTER(STRSTARTS(STR(?s), "{_ID}") && STRSTARTS(STR(?o), "{_ID}") && STRSTARTS(STR(?p), "{_KG}"))
-  OPTIONAL {{ ?e <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> ?s ;
-                 <http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> ?p ;
-                 <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> ?o ;
+  OPTIONAL {{ ?e <{RDF_SUBJECT}> ?s ;
+                 <{RDF_PREDICATE}> ?p ;
+                 <{RDF_OBJECT}> ?o ;
                  <{_KG}sentence> ?sentence ; <{_KG}document> ?doc . ?doc <{_KG}fileName> ?file }}
 }} GROUP BY ?s ?p ?o
 """

@@ -30,7 +30,7 @@ from typing import Callable, Iterable, Sequence
 from xml.sax.saxutils import escape as xml_escape
 
 from kg.errors import InputError, QueryError
-from kg.namespaces import PREFIXES
+from kg.namespaces import PREFIXES, RDF_LANG_STRING, XSD_STRING
 
 __all__ = [
     "FORMATS", "GraphStore", "Limits", "NamedQuery", "QueryParam", "QueryResult", "QueryRefused",
@@ -41,8 +41,8 @@ __all__ = [
 
 #: Output formats of ``kg query``. CONSTRUCT/DESCRIBE always give Turtle (``ntriples`` on request).
 FORMATS = ("table", "csv", "tsv", "json", "xml")
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_XSD_STRING = XSD_STRING
+_LANG_STRING = RDF_LANG_STRING
 _RDFS_LABEL = str(PREFIXES["rdfs"]) + "label"
 STANDARD_PREFIXES = {name: str(iri) for name, iri in PREFIXES.items()}
 

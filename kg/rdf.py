@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+from kg.namespaces import RDF_TYPE
+from kg.namespaces import XSD_NS as XSD
+
 _RDF_TYPE_NT = f"<{RDF_TYPE}>"
 
 

@@ -28,10 +28,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg.errors import InputError
+from kg.namespaces import RDF_TYPE, RDFS_LABEL, SKOS_ALT_LABEL, SKOS_PREF_LABEL
 
-LABEL_PREDICATES = {"http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
-                    "http://www.w3.org/2004/02/skos/core#altLabel"}
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+LABEL_PREDICATES = {RDFS_LABEL, SKOS_PREF_LABEL, SKOS_ALT_LABEL}
 INDEX_COLUMNS = ("file", "url", "date", "region", "style", "chars")
 INDEX_FILE = "index.tsv"
 BREAKDOWN_DIMENSIONS = ("region", "style")
