@@ -244,6 +244,20 @@ def test_plain_export_dir_of_the_old_layout_is_adopted_and_its_leftovers_removed
     assert {k: v for k, v in snapshot(out).items() if k != "notes.txt"} == built["snap_b"]
 
 
+@pytest.mark.parametrize("point", ["publish:versioned", "publish:linked", "publish:switched"])
+def test_kill_while_adopting_the_old_layout_loses_nothing(built, point):
+    out = built["root"] / f"legacy-kill-{point.split(':')[1]}"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(built["root"] / "ref-a" / ".current", out, ignore=shutil.ignore_patterns(".manifest.json"))
+    result = rebuild(built["b"], out, env={"KG_FAULT_KILL_AT": point})   # the first commit is the adoption
+    assert result.returncode == -signal.SIGKILL
+    assert snapshot(out) == built["snap_a"]
+    again = rebuild(built["b"], out)
+    assert again.returncode == 0, again.stderr
+    assert snapshot(out) == built["snap_b"] and leftovers(out) == []
+    assert all((out / name).is_symlink() for name in ("graph.ttl", "entities", "report.md"))
+
+
 def test_second_rebuild_of_one_out_waits_then_names_the_holder(built):
     out = fresh_out(built, "locked")
     with open(out / ".lock", "r+") as handle:

@@ -213,7 +213,6 @@ class ExportDir:
                                             encoding="utf-8")
         fault_point("publish:staged")
         final = self._commit(staging)
-        fault_point("publish:switched")
         names = sorted(e.name for e in final.iterdir() if not e.name.startswith("."))
         try:   # the switch is done: what follows is tidying, never a reason to fail the build
             self._drop_dangling_links()
@@ -228,12 +227,17 @@ class ExportDir:
         os.rename(staging, final)
         fsync_dir(self.versions)
         fault_point("publish:versioned")
-        for entry in sorted(final.iterdir()):
-            if not entry.name.startswith("."):
-                self._link(entry.name)   # a new name's link dangles until the switch: nothing is lost
+        names = sorted(e.name for e in final.iterdir() if not e.name.startswith("."))
+        plain = [n for n in names if os.path.lexists(self.out / n) and not (self.out / n).is_symlink()]
+        for name in names:
+            if name not in plain:
+                self._link(name)   # a new name's link dangles until the switch: nothing is lost
         fault_point("publish:linked")
         replace_symlink(self.out / CURRENT, f"{VERSIONS}/{final.name}")
         fsync_dir(self.out)
+        fault_point("publish:switched")
+        for name in plain:          # files of the earlier layout: replaced only once the set they join is live
+            self._link(name)
         return final
 
     def _next_number(self) -> int:
