@@ -336,9 +336,12 @@ _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", 
 _DECLARED_RE = re.compile(r"(?i)\bPREFIX\s+([A-Za-z][\w\-.]*|):")
 
 
-def _keywords(text: str) -> list[str]:
+def keywords(text: str) -> list[str]:
     """Upper-cased bare keywords of the query, in order (comments, strings, IRIs, variables, prefixed names dropped)."""
     return [m.group("word").upper() for m in _LEXER.finditer(text) if m.lastgroup == "word"]
+
+
+_keywords = keywords   # the old name, still imported by kg/serve.py
 
 
 def check_read_only(text: str) -> None:
@@ -348,7 +351,7 @@ def check_read_only(text: str) -> None:
     a keyword. Update requests that slip past (unusual spellings) fail the query parser and are
     recognised there (see :meth:`GraphStore.run`).
     """
-    words = _keywords(text)
+    words = keywords(text)
     operation = next((w for w in words if w not in ("PREFIX", "BASE")), "")
     if operation in _UPDATE_WORDS:
         raise QueryRefused(f"{operation} is a SPARQL UPDATE operation; this graph is read-only "
@@ -437,6 +440,9 @@ class QueryResult:
         return len(self.rows) if self.form == "select" else len(self.triples)
 
 
+QUAD_SUFFIXES = (".nq", ".trig")
+
+
 class GraphStore:
     """An exported graph loaded once into an in-memory pyoxigraph store, ready for many queries."""
 
@@ -444,6 +450,8 @@ class GraphStore:
         self.store = store
         self.path = path
         self._labels: dict[str, str | None] = {}
+        #: a dataset (graph.nq, TriG) is queried as the union of its graphs unless a query says GRAPH
+        self.union = path is not None and Path(path).suffix.lower() in QUAD_SUFFIXES
 
     @classmethod
     def load(cls, path: Path | str) -> "GraphStore":
@@ -482,7 +490,8 @@ class GraphStore:
 
         check_read_only(text)
         try:
-            answer = self.store.query(text, prefixes=STANDARD_PREFIXES, substitutions=substitutions or None)
+            answer = self.store.query(text, prefixes=STANDARD_PREFIXES, substitutions=substitutions or None,
+                                      use_default_graph_as_union=self.union)
         except SyntaxError as error:
             raise _syntax_error(error, text) from None
         except (OSError, ValueError, TypeError, RuntimeError) as error:
@@ -506,7 +515,8 @@ class GraphStore:
         found = self.store.query(
             "SELECT DISTINCT ?name ?e WHERE { ?e rdfs:label|skos:altLabel ?l . "
             "FILTER(LCASE(STR(?l)) = LCASE(?name)) } ORDER BY ?e",
-            prefixes=STANDARD_PREFIXES, substitutions={ox.Variable("name"): ox.Literal(name)})
+            prefixes=STANDARD_PREFIXES, substitutions={ox.Variable("name"): ox.Literal(name)},
+            use_default_graph_as_union=self.union)
         return [row["e"].value for row in found if isinstance(row["e"], ox.NamedNode)]
 
     def label(self, iri: str, lang: str = "zh-hant") -> str | None:
@@ -705,12 +715,22 @@ def format_result(result: QueryResult, fmt: str = "table", *,
     return renderers[fmt](result)
 
 
+def dataset_for(graph: Path, text: str) -> Path:
+    """A query that names graphs (GRAPH ?doc {…}) reads the per-document dataset written beside the
+    graph (exports/graph.nq next to exports/graph.ttl) when there is one; any other query the graph."""
+    if graph.suffix.lower() not in QUAD_SUFFIXES and re.search(r"\bGRAPH\b", _strip_comments(text), re.I):
+        quads = graph.with_suffix(".nq")
+        if quads.is_file():
+            return quads
+    return graph
+
+
 def run_query(graph: Path | str, query: str, fmt: str = "table", *, queries_dir: Path | None = None,
               lang: str = "zh-hant", params: dict[str, str] | None = None, limits: Limits | None = None) -> str:
     """Load ``graph``, run ``query`` (text, file or ``@name``) with ``params`` bound to its declared
     parameters, within ``limits`` (default :class:`Limits`), and return the formatted answer."""
-    store = GraphStore.load(graph)
     text, name = _resolve(query, queries_dir)
+    store = GraphStore.load(dataset_for(Path(graph), text))
     declared = declared_params(text, name)
     substitutions = bind_params(store, declared, params or {}, query_name=name)
     return run_guarded(store, text, fmt, limits if limits is not None else Limits(), lang=lang,

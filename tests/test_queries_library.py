@@ -245,6 +245,24 @@ def test_seed_subsidiaries(seed_store, seed_rdflib):
     assert all(int(n) >= 1 for *_, n in rows)
 
 
+def test_seed_article_facts(seed_exports, seed_rdflib):
+    """The facts one article states, read from its named graph in graph.nq, equal its evidence in graph.ttl."""
+    from kg.namespaces import DOC, KG, RDF
+
+    store = GraphStore.load(seed_exports / "graph.nq")
+    name = "003_2d5a37258ea1ba8b.txt"
+    rows = answer(store, "article-facts", file=name)
+    doc = DOC["003_2d5a37258ea1ba8b"]
+    stated = set()
+    for ev in seed_rdflib.subjects(KG.document, doc):
+        s, p, o = (seed_rdflib.value(ev, RDF[x]) for x in ("subject", "predicate", "object"))
+        if str(p).startswith(str(KG)) and not hasattr(o, "language") and not str(o)[:1].isdigit() \
+                and str(o).startswith("http"):
+            stated.add((str(s).rsplit("/", 1)[-1], str(p).rsplit("#", 1)[-1], str(o).rsplit("/", 1)[-1]))
+    assert {(subject, predicate, obj) for _f, subject, predicate, obj, _n in rows} == stated
+    assert {f for f, *_ in rows} == {name}
+
+
 HOLDINGS = """
 id:Alibaba a kg:Company ; rdfs:label "阿里巴巴"@zh-Hant .
 id:THead a kg:Company ; rdfs:label "平頭哥"@zh-Hant ; kg:subsidiaryOf id:Alibaba ; kg:develops id:Zhenyue .

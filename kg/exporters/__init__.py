@@ -26,12 +26,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kg.errors import OutputError
-from kg.io import DirectoryLock, fault_point, fsync_dir, replace_symlink
+from kg.io import DirectoryLock, exchange, fault_point, fsync_dir, replace_symlink
 
 #: name -> (module, function), in the order the exports are produced.
 REGISTRY: dict[str, tuple[str, str]] = {
     "turtle": ("kg.exporters.rdf_files", "export_turtle"),
     "ntriples": ("kg.exporters.rdf_files", "export_ntriples"),
+    "nquads": ("kg.exporters.quads", "export_nquads"),
     "facts": ("kg.exporters.tables", "export_facts_csv"),
     "graphml": ("kg.exporters.tables", "export_graphml"),
     "html": ("kg.exporters.html_bridge", "export_html_views"),
@@ -181,12 +182,15 @@ class ExportDir:
         if link.is_symlink():
             if os.readlink(link) == want:
                 return
-        elif link.is_dir():
+        elif link.is_dir():   # a directory cannot be renamed over: swap it with a new link in one step
             old = self.out / f".{name}.old"
             _remove(old)
-            os.replace(link, old)
-            replace_symlink(link, want)
-            shutil.rmtree(old, ignore_errors=True)
+            os.symlink(want, old)
+            if not exchange(old, link):          # no RENAME_EXCHANGE: two steps, a moment without the name
+                old.unlink()
+                os.replace(link, old)
+                replace_symlink(link, want)
+            _remove(old)                         # now the old directory
             return
         replace_symlink(link, want)
 

@@ -1,0 +1,61 @@
+"""graph.nq: the graph as N-Quads, each document's statements in the named graph of its document.
+
+A document's graph (``doc:<name>``) holds what that article says: every fact it states with the evidence
+records from it, its own description (file, title, date) and which entities it mentions. Entity
+descriptions (classes, labels, aliases, who found them) are in the default graph. The union of all graphs
+is exactly graph.ttl, and a fact stated by two articles is in both of their graphs, so a store can retract
+one article (``DROP GRAPH doc:…``) and keep what the others say.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from kg.graph import GraphBuilder, kg
+from kg.io import atomic_write_text
+from kg.namespaces import DOC
+from kg.rdf import Iri, Triple, nt_term
+
+_DOCUMENT = kg("document")
+_MENTIONED_IN = kg("mentionedIn")
+
+
+def quads(builder: GraphBuilder) -> list[tuple[Triple, Iri | None]]:
+    """Every triple of the build with its graph (None: the default graph)."""
+    placed: dict[Triple, set[Iri | None]] = {}
+    for fact, records in builder.evidence.items():
+        for record in records.values():
+            doc = next(o for _, p, o in record if p == _DOCUMENT)
+            placed.setdefault(fact, set()).add(doc)
+            for triple in record:
+                placed.setdefault(triple, set()).add(doc)
+    for triple in builder.facts:
+        s, p, o = triple
+        if triple in placed:
+            continue
+        if str(s).startswith(str(DOC)):
+            placed[triple] = {Iri(s)}          # a document's own description
+        elif p == _MENTIONED_IN:
+            placed[triple] = {Iri(o)}
+        else:
+            placed[triple] = {None}
+    # a fact also asserted without evidence of its own (an entity's class) stays in the default graph too
+    for triple in builder.facts:
+        if triple in placed and None not in placed[triple] and triple not in builder.evidence \
+                and not str(triple[0]).startswith(str(DOC)) and triple[1] != _MENTIONED_IN:
+            placed[triple].add(None)
+    return [(triple, graph) for triple, graphs in placed.items() for graph in graphs]
+
+
+def to_nquads(rows: list[tuple[Triple, Iri | None]]) -> str:
+    lines = []
+    for (s, p, o), graph in rows:
+        context = f" {nt_term(graph)}" if graph is not None else ""
+        lines.append(f"{nt_term(s)} {nt_term(p)} {nt_term(o)}{context} .\n")
+    lines.sort()
+    return "".join(lines)
+
+
+def export_nquads(build, directory: Path) -> list[Path]:
+    path = directory / "graph.nq"
+    atomic_write_text(path, to_nquads(quads(build.builder)))
+    return [path]
