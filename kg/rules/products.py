@@ -30,7 +30,7 @@ from kg.sentence_view import ADJACENT, SentenceView
 
 ARCHITECTURE = ("Architecture",)
 NODE_QUALIFIES = re.compile(r"\s*(?:先进|成熟)?\s*(?:工艺|制程)\s*的\s*[「“『]?")
-POSSESSED_HEAD = re.compile(r"的\s*(?:高端|旗舰|新款|新一代|首款|自研)?\s*(?:ai|gpu|图形)?\s*(?:芯片|晶片|处理器|加速卡|显卡|gpu|cpu|产品)\s*[「“]?\s*$")
+POSSESSED_HEAD = re.compile(r"的\s*(?:高端|旗舰|新款|新一代|首款|自研)?\s*(?:ai|gpu|图形)?\s*(?:芯片|晶片|处理器|加速卡|显卡|gpu|cpu|产品)\s*(?:系列|家族|线)?\s*[「“]?\s*$")
 # X調查的Y / X採購的Y / X拆解的Y: the organisation did something to the product, it did not make it
 NOT_MAKER_VERB = re.compile(trigger("not_maker"))
 FOUNDRY_VERB = re.compile(r"生产|制造|代工|流片|封装|封测")
