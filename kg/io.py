@@ -74,10 +74,11 @@ class DirectoryLock:
 
     POLL = 0.1
 
-    def __init__(self, directory: Path, wait: float = 0.0, what: str = "kg rebuild"):
+    def __init__(self, directory: Path, wait: float = 0.0, what: str = "kg rebuild", on_wait=None):
         self.path = Path(directory) / ".lock"
         self.wait = max(0.0, wait)
         self.what = what
+        self.on_wait = on_wait   # called once with a line when we have to wait
         self.fd: int | None = None
 
     def __enter__(self) -> "DirectoryLock":
@@ -96,6 +97,10 @@ class DirectoryLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if self.on_wait is not None and self.wait > 0:
+                    self.on_wait(f"waiting up to {self.wait:g} s for another {self.what} ({_read_holder(fd)}) "
+                                 f"writing to {self.path.parent}")
+                    self.on_wait = None
                 if time.monotonic() >= deadline:
                     holder = _read_holder(fd)
                     os.close(fd)

@@ -192,7 +192,8 @@ class Pipeline:
         started = time.perf_counter()
         report = BuildReport(model=self.model_note, relation_model=self.relation_note, warnings=list(self.warnings))
         files = _input_files(Path(seeds_dir), report, self.progress)
-        with exporters.ExportDir(Path(out_dir), wait=self.options.lock_wait) as target:   # exit 3 before any work
+        with exporters.ExportDir(Path(out_dir), wait=self.options.lock_wait,
+                                 on_wait=self.progress) as target:   # exit 3 before any work
             documents = self._read(files, report)
             articles = [a for d in documents for a in d.kept]
             self.progress(f"read {len(documents)} file(s), kept {len(articles)} article(s)")

@@ -93,10 +93,10 @@ class ExportDir:
     """``with ExportDir(out) as target:`` locks OUT, tidies it (see the module docstring), and publishes
     staged export sets with :meth:`publish`. Environment problems are :class:`OutputError` (exit 3)."""
 
-    def __init__(self, out_dir: Path, wait: float = 0.0):
+    def __init__(self, out_dir: Path, wait: float = 0.0, on_wait: Callable[[str], None] | None = None):
         self.out = Path(out_dir)
         self.versions = self.out / VERSIONS
-        self.lock = DirectoryLock(self.out, wait)
+        self.lock = DirectoryLock(self.out, wait, on_wait=on_wait)
 
     # -- context ---------------------------------------------------------------------------------
     def __enter__(self) -> "ExportDir":
