@@ -112,9 +112,9 @@ class NerModel:
 
     def calibrate(self, raw: float) -> float:
         """Raw span score -> dev-set calibration -> held-out-article calibration (when the model has one)."""
-        value = _step(self._cal_x, self._cal_y, raw)
+        value = calibration_step(self._cal_x, self._cal_y, raw)
         if self._held_x:
-            value = _step(self._held_x, self._held_y, value)
+            value = calibration_step(self._held_x, self._held_y, value)
         return round(min(1.0, max(0.0, value)), 4)
 
     def predict_raw(self, texts: Sequence[str]) -> list[list[tuple[int, int, str, float]]]:
@@ -275,7 +275,7 @@ def span_score(probs, start: int, end: int, label: str, index: dict[str, int]) -
     return round(math.exp(sum(logs) / len(logs)), 6) if logs else 0.0
 
 
-def _step(xs: list[float], ys: list[float], x: float) -> float:
+def calibration_step(xs: list[float], ys: list[float], x: float) -> float:
     """Isotonic calibration map: the value of the first step whose upper bound is >= x."""
     if not xs:
         return x

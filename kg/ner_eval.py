@@ -442,7 +442,7 @@ def _kfold_worker(args):
 def score_kfold_fold(fold: dict, gold: dict[str, list[GoldEntity]], threshold: float, calibration: list[list[float]],
                      seen: set[str], junk_filter: bool = True) -> dict:
     """Mention scores of one fold at ``threshold`` on the stage-2 calibrated confidence."""
-    from kg.ner import _step
+    from kg.ner import calibration_step
 
     by_class: dict[str, Counts] = defaultdict(Counts)
     unseen = Counts()
@@ -450,7 +450,7 @@ def score_kfold_fold(fold: dict, gold: dict[str, list[GoldEntity]], threshold: f
     xs, ys = [c[0] for c in calibration], [c[1] for c in calibration]
     for doc in fold["docs"]:
         predicted = [(t, c) for d, t, c, conf, reason in fold["predictions"]
-                     if d == doc and (reason is None or not junk_filter) and (_step(xs, ys, conf) if xs else conf) >= threshold]
+                     if d == doc and (reason is None or not junk_filter) and (calibration_step(xs, ys, conf) if xs else conf) >= threshold]
         bc, un, err = score_mentions(predicted, gold.get(doc, []), seen=seen)
         for c, n in bc.items():
             by_class[c].add(n)
@@ -574,13 +574,13 @@ def _pick(scored: dict) -> tuple:
 
 def _junk_summary(fold: dict, gold: dict[str, list[GoldEntity]], threshold: float, steps) -> dict:
     """What the junk filter dropped (distinct mentions above the threshold), and how many of them were right."""
-    from kg.ner import _step
+    from kg.ner import calibration_step
 
     xs, ys = [c[0] for c in steps], [c[1] for c in steps]
     out: dict[str, dict] = {}
     seen = set()
     for doc, text, cls, conf, reason in fold["predictions"]:
-        if reason is None or _step(xs, ys, conf) < threshold or (doc, text, cls) in seen:
+        if reason is None or calibration_step(xs, ys, conf) < threshold or (doc, text, cls) in seen:
             continue
         seen.add((doc, text, cls))
         ok = judge([(text, cls, 1.0)], gold.get(doc, []))[0][1]

@@ -47,7 +47,7 @@ REQUIRED_PROVENANCE = (
 _PROVENANCE_CLASS = KG.ProvenanceProperty
 
 
-def _local(term: URIRef) -> str | None:
+def local_name(term: URIRef) -> str | None:
     """Local name of a ``kg:`` IRI, None for anything else."""
     s = str(term)
     return s[len(str(KG)):] if s.startswith(str(KG)) else None
@@ -67,18 +67,18 @@ class Ontology:
         self._tbox = tbox
         self._shapes = shapes
         self.directory = directory
-        classes = {n for c in tbox.subjects(RDF.type, OWL.Class) if (n := _local(c))}
-        classes |= {n for c in tbox.subjects(RDF.type, RDFS.Class) if (n := _local(c))}
+        classes = {n for c in tbox.subjects(RDF.type, OWL.Class) if (n := local_name(c))}
+        classes |= {n for c in tbox.subjects(RDF.type, RDFS.Class) if (n := local_name(c))}
         self._classes = frozenset(classes)
 
         parents: dict[str, set[str]] = {}
         for c, sup in tbox.subject_objects(RDFS.subClassOf):
-            if (cn := _local(c)) and (sn := _local(sup)):
+            if (cn := local_name(c)) and (sn := local_name(sup)):
                 parents.setdefault(cn, set()).add(sn)
         self._parents = {c: frozenset(p) for c, p in parents.items()}
         #: classes declared a subclass of a term outside kg: (Document, Evidence ⊑ prov:Entity, ...)
         self._external = frozenset(n for c, sup in tbox.subject_objects(RDFS.subClassOf)
-                                   if (n := _local(c)) and _local(sup) is None)
+                                   if (n := local_name(c)) and local_name(sup) is None)
         #: class -> itself and every ancestor (reflexive-transitive rdfs:subClassOf).
         self._ancestors: dict[str, frozenset[str]] = {}
         for c in self._classes | parents.keys():
@@ -95,14 +95,14 @@ class Ontology:
             for a in ancs:
                 descendants.setdefault(a, set()).add(c)
 
-        provenance = {n for p in tbox.subjects(RDF.type, _PROVENANCE_CLASS) if (n := _local(p))}
-        obj = {n for p in tbox.subjects(RDF.type, OWL.ObjectProperty) if (n := _local(p))}
-        dat = {n for p in tbox.subjects(RDF.type, OWL.DatatypeProperty) if (n := _local(p))}
+        provenance = {n for p in tbox.subjects(RDF.type, _PROVENANCE_CLASS) if (n := local_name(p))}
+        obj = {n for p in tbox.subjects(RDF.type, OWL.ObjectProperty) if (n := local_name(p))}
+        dat = {n for p in tbox.subjects(RDF.type, OWL.DatatypeProperty) if (n := local_name(p))}
         self._provenance = frozenset(provenance)
         self._object = frozenset(obj - provenance)
         self._datatype = frozenset(dat - provenance)
         self._symmetric = frozenset(
-            n for p in tbox.subjects(RDF.type, OWL.SymmetricProperty) if (n := _local(p))
+            n for p in tbox.subjects(RDF.type, OWL.SymmetricProperty) if (n := local_name(p))
         )
         self._domain: dict[str, frozenset[str]] = {}
         self._range: dict[str, frozenset[str]] = {}
@@ -131,8 +131,8 @@ class Ontology:
         """
         directory = Path(ontology_dir)
         problems: list[str] = []
-        tbox = _parse(directory / TBOX_FILE, problems)
-        shapes = _parse(directory / SHAPES_FILE, problems)
+        tbox = parse_turtle(directory / TBOX_FILE, problems)
+        shapes = parse_turtle(directory / SHAPES_FILE, problems)
         if tbox is not None:
             problems += _check_tbox(tbox)
         if tbox is not None and shapes is not None:
@@ -270,7 +270,8 @@ class Ontology:
 # ---------------------------------------------------------------------- helpers
 
 
-def _parse(path: Path, problems: list[str]) -> Graph | None:
+def parse_turtle(path: Path, problems: list[str]) -> Graph | None:
+    """The parsed Turtle file, or None with the problem appended to ``problems``."""
     if not path.is_file():
         problems.append(f"{path.name}: missing (expected at {path})")
         return None
@@ -292,7 +293,7 @@ def _class_names(g: Graph, nodes: Iterable, problems: list[str] | None = None, w
     out: list[str] = []
     for node in nodes:
         if isinstance(node, URIRef):
-            name = _local(node)
+            name = local_name(node)
             if name is not None:
                 out.append(name)
             elif problems is not None and not str(node).startswith(XSD_NS):
@@ -317,7 +318,7 @@ def _class_names(g: Graph, nodes: Iterable, problems: list[str] | None = None, w
 
 def _check_tbox(g: Graph) -> list[str]:
     problems: list[str] = []
-    declared = {n for t in (OWL.Class, RDFS.Class) for c in g.subjects(RDF.type, t) if (n := _local(c))}
+    declared = {n for t in (OWL.Class, RDFS.Class) for c in g.subjects(RDF.type, t) if (n := local_name(c))}
     for c in REQUIRED_CLASSES:
         if c not in declared:
             problems.append(f"{TBOX_FILE}: class kg:{c} is not declared (a owl:Class)")
@@ -329,7 +330,7 @@ def _check_tbox(g: Graph) -> list[str]:
         _PROVENANCE_CLASS: REQUIRED_PROVENANCE,
     }
     for kind, names in kinds.items():
-        have = {n for p in g.subjects(RDF.type, kind) if (n := _local(p))}
+        have = {n for p in g.subjects(RDF.type, kind) if (n := local_name(p))}
         for name in names:
             if name not in have:
                 problems.append(f"{TBOX_FILE}: kg:{name} is not declared a {g.qname(kind)}")
@@ -344,7 +345,7 @@ def _check_tbox(g: Graph) -> list[str]:
                 if name not in declared:
                     problems.append(f"{where} names kg:{name}, which is not a declared class")
     for c, sup in g.subject_objects(RDFS.subClassOf):
-        cn, sn = _local(c), _local(sup)
+        cn, sn = local_name(c), local_name(sup)
         if cn and sn and sn not in declared:
             problems.append(f"{TBOX_FILE}: kg:{cn} rdfs:subClassOf kg:{sn}, which is not a declared class")
     return problems
@@ -356,10 +357,10 @@ def _check_shapes(tbox: Graph, shapes: Graph) -> list[str]:
     if not any(shapes.subjects(RDF.type, SH.NodeShape)):
         problems.append(f"{SHAPES_FILE}: declares no sh:NodeShape")
     declared = {s for s in tbox.subjects() if isinstance(s, URIRef)}
-    used = {o for o in shapes.objects() if isinstance(o, URIRef) and _local(o) is not None}
-    used |= {p for p in shapes.predicates() if _local(p) is not None}
+    used = {o for o in shapes.objects() if isinstance(o, URIRef) and local_name(o) is not None}
+    used |= {p for p in shapes.predicates() if local_name(p) is not None}
     for term in sorted(used - declared):
-        problems.append(f"{SHAPES_FILE}: uses kg:{_local(term)}, which {TBOX_FILE} does not declare")
+        problems.append(f"{SHAPES_FILE}: uses kg:{local_name(term)}, which {TBOX_FILE} does not declare")
     iri_valued = (SH["class"], SH.datatype, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf,
                   SH.lessThanOrEquals, SH.equals, SH.disjoint, SH.lessThan)
     for s, p, o in shapes:

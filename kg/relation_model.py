@@ -117,7 +117,7 @@ def candidates(view: SentenceView, ontology: Ontology, normalizer: Normalizer | 
     return out
 
 
-class _ViewInfo:
+class ViewInfo:
     """What the features of every pair of one sentence share: the masked text and per-item facts."""
 
     def __init__(self, view: SentenceView):
@@ -196,9 +196,9 @@ def _ngrams(text: str, prefix: str, out: list[str], unigrams: bool = True) -> No
     out.extend(f"{prefix}b:{text[k:k + 2]}" for k in range(len(text) - 1))
 
 
-def features(view: SentenceView, a: Item, b: Item, info: _ViewInfo | None = None) -> list[str]:
+def features(view: SentenceView, a: Item, b: Item, info: ViewInfo | None = None) -> list[str]:
     """Feature strings of the pair (subject ``a``, object ``b``): never a name's own text."""
-    info = info or _ViewInfo(view)
+    info = info or ViewInfo(view)
     norm = view.norm
     forward = a.start <= b.start
     first, second = (a, b) if forward else (b, a)
@@ -430,7 +430,7 @@ class RelationModel:
         cands = candidates(view, ontology, normalizer)
         if not cands:
             return []
-        info = _ViewInfo(view)
+        info = ViewInfo(view)
         encoded = [self.encode(features(view, c.subject, c.obj, info)) for c in cands]
         masks = np.array([self.label_mask(c.fits) for c in cands])
         probs = self.probabilities(encoded, masks)

@@ -45,7 +45,7 @@ import numpy as np
 
 from kg.documents import read_document
 from kg.model import Article, Mention, OffsetMap, Sentence
-from kg.relation_model import (NONE, PREDICATES, FitConfig, RelationModel, _ViewInfo, calibrated, candidates,
+from kg.relation_model import (NONE, PREDICATES, FitConfig, RelationModel, ViewInfo, calibrated, candidates,
                                entity_key, features, fit, fit_platt)
 from kg.relations import extract_claims
 from kg.sentence_view import SentenceView
@@ -260,7 +260,7 @@ class Preparer:
         if not cands:
             return
         sid = self._next_sentence()
-        info = _ViewInfo(view)
+        info = ViewInfo(view)
         flat = _SPACE.sub("", norm)
         for cand in cands:
             a, b = cand.subject.mention, cand.obj.mention
@@ -335,7 +335,7 @@ class Preparer:
             if not cands:
                 continue
             sid = self._next_sentence()
-            info = _ViewInfo(view)
+            info = ViewInfo(view)
             for cand in cands:
                 a, b = cand.subject.mention, cand.obj.mention
                 positives = {p for p in cand.fits if self._spec_match(expect, p, a, b)}

@@ -28,7 +28,7 @@ from rdflib.namespace import RDFS
 
 from kg.errors import ConfigError
 from kg.ontology import (DEFAULT_DIR, REQUIRED_DATATYPE_PROPERTIES, REQUIRED_OBJECT_PROPERTIES, TBOX_FILE,
-                         Ontology, _local, _parse)
+                         Ontology, local_name, parse_turtle)
 
 CLASSES_FILE = "classes.tsv"
 CLASSES_HEADER = ["class", "colour", "shape", "lexicon", "ner"]
@@ -106,7 +106,7 @@ class Vocabulary:
 
         labels: dict[str, dict[str, str]] = {}
         for subject, label in ontology.tbox.subject_objects(RDFS.label):
-            if isinstance(subject, URIRef) and isinstance(label, Literal) and (name := _local(subject)):
+            if isinstance(subject, URIRef) and isinstance(label, Literal) and (name := local_name(subject)):
                 labels.setdefault(name, {}).setdefault((label.language or "").lower(), str(label))
         self._labels = labels
 
@@ -118,7 +118,7 @@ class Vocabulary:
         only parsed here: :meth:`kg.ontology.Ontology.load` is the full check a build runs first."""
         directory = Path(ontology_dir or DEFAULT_DIR)
         problems: list[str] = []
-        tbox = _parse(directory / TBOX_FILE, problems)
+        tbox = parse_turtle(directory / TBOX_FILE, problems)
         if tbox is None:
             raise ConfigError(f"the ontology in {directory} cannot be read: {'; '.join(problems)}")
         from rdflib import Graph
