@@ -29,7 +29,8 @@ PRODUCT_LEAD = re.compile(r"^[\s「」“”]*(?:了|出)?[\s「」“”]*(?:�
 MAKER_DESCRIPTOR = re.compile(r"^\s*[）)]?\s*(?:[（(][^（）()，。]{1,16}[）)])?\s*(?:的)?\s*(?:当前|目前|最新|新一代|下一代|上一代|主力|旗舰|首款|"
                               r"第[一二三四五六七八九十\d]代|自研|核心|高端|旗下)*\s*(?:的)?\s*(?:ai|gpu|图形|计算)?\s*"
                               r"(?:芯片|晶片|gpu|架构|产品|显卡|加速卡|处理器|cpu|平台|系列)?\s*[「“『]?\s*$")
-NODE_VERB = re.compile(f"(?:{trigger('node_use')})(?:了)?$")
+# 採用7納米 / 採用了先進的16nm: a node verb, then at most a quality word
+NODE_VERB = re.compile(f"(?:{trigger('node_use')})(?:了)?\\s*(?:全球|业界)?(?:最)?(?:先进|最新|成熟|领先|自家|自研)?(?:的)?\\s*$")
 APPLIED = re.compile(trigger("applied"))
 COMPARE_VERB = re.compile(f"(?:{trigger('compare')})(?:了)?$")
 LIST_VERB = re.compile(trigger("list"))

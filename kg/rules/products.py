@@ -184,7 +184,7 @@ def process_nodes(v: SentenceView) -> Iterator[Found]:
             continue
         # MXN100採用7納米製程 / 邃思2.0採用GlobalFoundries12納米工藝 / 在14納米工藝下
         trigger_end = prev.start if (prev is not None and prev.is_a(COMPANY) and FOUNDRY_NODE_GAP.match(v.gap(prev, it))) else it.start
-        lead = v.norm[max(0, trigger_end - 6):trigger_end]
+        lead = v.norm[max(0, trigger_end - 12):trigger_end]
         verb = NODE_VERB.search(lead)
         if verb is None:
             continue
