@@ -542,6 +542,21 @@ def test_model_that_cannot_be_loaded_warns_and_require_model_refuses(tmp_path, m
     assert refused.stderr.startswith("error: cannot start: NER model unavailable") and len(refused.stderr.splitlines()) == 1
 
 
+def test_relation_model_that_cannot_be_loaded_warns_too(tmp_path, monkeypatch):
+    import kg.relation_model
+
+    broken = tmp_path / "rel"
+    broken.mkdir()
+    (broken / "model.json").write_text("{broken", encoding="utf-8")
+    monkeypatch.setattr(kg.relation_model, "DEFAULT_MODEL_DIR", broken)
+    args = ["rebuild", "--seeds", str(SEEDS), "--out", str(tmp_path / "out"), "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("warning: relation model unavailable") and len(result.stderr.splitlines()) == 1
+    refused = CliRunner().invoke(main, args + ["--require-model"])
+    assert refused.exit_code == 2 and refused.stderr.startswith("error: cannot start: relation model unavailable")
+
+
 def test_off_topic_build_does_not_replace_a_non_empty_export(built, tmp_path):
     out = fresh_out(built, "empty")
     off = tmp_path / "off"
