@@ -143,7 +143,7 @@ def read_document(path: Path, *, name: str | None = None, converter: Callable[[s
     """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = _read_regular_file(path)
     except IsADirectoryError:
         raise DecodeError("is a directory, not a file") from None
     except OSError as exc:
@@ -151,6 +151,25 @@ def read_document(path: Path, *, name: str | None = None, converter: Callable[[s
     text, encoding, repairs = decode_lenient(data)
     document = parse_document(text, name=name or path.name, path=path, encoding=encoding, converter=converter)
     return replace(document, repairs=tuple(repairs)) if repairs else document
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path``, opened without blocking: a FIFO or a device (even one that replaced a file
+    since the directory was listed) is refused instead of hanging the build."""
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        if not stat.S_ISREG(mode):
+            raise DecodeError("not a regular file (FIFO, socket or device)")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
 
 
 def parse_document(
