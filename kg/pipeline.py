@@ -191,7 +191,7 @@ class Pipeline:
     def build(self, seeds_dir: Path, out_dir: Path) -> BuildReport:
         started = time.perf_counter()
         report = BuildReport(model=self.model_note, relation_model=self.relation_note, warnings=list(self.warnings))
-        files = _input_files(Path(seeds_dir), report, self.progress)
+        files = _input_files(Path(seeds_dir), report, self.progress, out_dir=Path(out_dir))
         with exporters.ExportDir(Path(out_dir), wait=self.options.lock_wait,
                                  on_wait=self.progress) as target:   # exit 3 before any work
             documents = self._read(files, report)
@@ -378,7 +378,8 @@ NOT_TEXT_SUFFIXES = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", 
                      ".js", ".css", ".log"}
 
 
-def _input_files(seeds_dir: Path, report: BuildReport | None = None, progress: Progress = None) -> list[tuple[Path, str]]:
+def _input_files(seeds_dir: Path, report: BuildReport | None = None, progress: Progress = None,
+                 out_dir: Path | None = None) -> list[tuple[Path, str]]:
     """Every file under ``seeds_dir``, subdirectories included, as ``(path, name)`` sorted by name, the
     name being the path relative to ``seeds_dir`` (``2025/11/a.txt``), which names the document.
     Every entry not read is noted in ``report.problems`` (and said through ``progress``) with why:
@@ -393,7 +394,11 @@ def _input_files(seeds_dir: Path, report: BuildReport | None = None, progress: P
     skipped: list[str] = []
     root_stat = seeds_dir.stat()
     root_key = (root_stat.st_dev, root_stat.st_ino)
-    _walk(seeds_dir, "", (root_key,), {root_key}, files, skipped)
+    seen = {root_key}
+    if out_dir is not None and out_dir.is_dir():   # --out inside --seeds: never read our own exports
+        out_stat = out_dir.stat()
+        seen.add(("out", out_stat.st_dev, out_stat.st_ino))
+    _walk(seeds_dir, "", (root_key,), seen, files, skipped)
     files.sort(key=lambda item: item[1])
     by_iri: dict[str, list[str]] = {}
     for _, name in files:
@@ -441,6 +446,9 @@ def _walk(directory: Path, prefix: str, ancestors: tuple, seen: set, files: list
             continue
         if stat.S_ISDIR(info.st_mode):
             key = (info.st_dev, info.st_ino)
+            if ("out",) + key in seen:
+                skipped.append(f"{name}: the --out directory, not read")
+                continue
             if key in ancestors:
                 skipped.append(f"{name}: symlink loop (a directory already read), not read")
                 continue

@@ -503,6 +503,15 @@ def test_every_input_not_read_is_reported_and_subdirectories_are_read(tmp_path):
     assert "same" in names and "same.txt" not in names and "dup.txt and dup.html" not in result.stderr
 
 
+def test_out_inside_seeds_is_not_read_back(tmp_path):
+    seeds = copy_seeds(tmp_path / "seeds")
+    for _ in range(2):
+        result = rebuild(seeds, seeds / "exports")
+        assert result.returncode == 0, result.stderr
+    assert "problem: exports: the --out directory, not read" in result.stdout
+    assert "read 5 document(s)" in result.stdout
+
+
 def test_inputs_named_by_relative_path_are_deterministic(tmp_path):
     from kg.pipeline import BuildOptions, build
 
