@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg import resources
 from kg.errors import ConfigError, InputError
 from kg.namespaces import ID_NS as ID
 from kg.namespaces import KG_NS as KG
@@ -23,7 +24,7 @@ from kg.namespaces import RDF_PREDICATE, RDF_SUBJECT, RDF_TYPE, RDFS_LABEL
 from kg.namespaces import SKOS_ALT_LABEL as SKOS_ALT
 
 DEFAULT_GRAPH = Path("exports/graph.ttl")
-DEFAULT_LEXICON = Path(__file__).resolve().parents[1] / "ontology" / "lexicon.tsv"
+DEFAULT_LEXICON = resources.lexicon_path()
 _LEX_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 
 

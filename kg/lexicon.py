@@ -6,12 +6,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg import resources
 from kg.errors import ConfigError
 from kg.vocabulary import vocabulary
 
 HEADER = ["id", "class", "en", "zh_hant", "zh_hans", "aliases"]
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "ontology" / "lexicon.tsv"
+DEFAULT_PATH = resources.lexicon_path()
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,11 @@ import re
 from pathlib import Path
 from typing import Sequence
 
+from kg import resources
 from kg.errors import ConfigError
 from kg.model import Article, Mention
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "ner"
+DEFAULT_MODEL_DIR = resources.ner_model_dir()
 META_FILE = "kg-ner.json"
 CHUNK_CHARS = 300          # chunks are cut at sentence ends, at most about this long
 BATCH_CHUNKS = 64          # chunks per model call; fixed, so batching never changes a result

@@ -14,10 +14,11 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
+from . import resources
 from .errors import ConfigError
 from .namespaces import KG, OWL, RDF, RDFS, SH, XSD_NS
 
-DEFAULT_DIR = Path(__file__).resolve().parents[1] / "ontology"
+DEFAULT_DIR = resources.ontology_dir()
 TBOX_FILE = "kg.ttl"
 SHAPES_FILE = "shapes.ttl"
 

@@ -165,8 +165,10 @@ class NamedQuery:
 
 
 def default_queries_dir() -> Path:
-    """``queries/`` next to the package (the repository checkout)."""
-    return Path(__file__).resolve().parents[1] / "queries"
+    """``queries/`` of the resource home (kg.resources)."""
+    from kg import resources
+
+    return resources.queries_dir()
 
 
 def named_queries(directory: Path | None = None) -> list[NamedQuery]:

@@ -35,6 +35,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from kg.context import CLAUSE_LEAD
+from kg import resources
 from kg.errors import ConfigError
 from kg.model import Claim, Mention
 from kg.normalize import Normalizer, default_normalizer
@@ -42,7 +43,7 @@ from kg.ontology import REQUIRED_OBJECT_PROPERTIES, Ontology
 from kg.sentence_view import LIST_GAP, MODALITY, OBJECT_RIGHT_BEFORE, PREPOSITION_BEFORE, Item, SentenceView
 from kg.vocabulary import vocabulary
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "rel"
+DEFAULT_MODEL_DIR = resources.relation_model_dir()
 MODEL_NAME = "rel-v1"
 EXTRACTOR = f"model:{MODEL_NAME}"
 META_FILE = "model.json"

@@ -43,6 +43,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from kg import resources
 from kg.documents import read_document
 from kg.model import Article, Mention, OffsetMap, Sentence
 from kg.relation_model import (NONE, PREDICATES, FitConfig, RelationModel, ViewInfo, calibrated, candidates,
@@ -51,7 +52,7 @@ from kg.relations import extract_claims
 from kg.sentence_view import SentenceView
 from kg.vocabulary import vocabulary
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = resources.checkout()               # training reads the checkout (seeds/, tests/data, ../shared)
 SEEDS_DIR = ROOT / "seeds"
 SEEDS_GOLD = ROOT / "tests" / "data" / "seeds-gold.tsv"
 CASES = ROOT / "tests" / "data" / "relations" / "cases.tsv"

@@ -37,14 +37,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from kg import resources
 from kg.lexicon import Lexicon
 from kg.normalize import char_norm, converter, name_key  # noqa: F401  (char_norm: kept importable from here)
 from kg.vocabulary import vocabulary
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = ROOT / "data" / "ner"
-DEFAULT_MODEL_DIR = ROOT / "models" / "ner"
-DEFAULT_LEXICON = ROOT / "ontology" / "lexicon.tsv"
+ROOT = resources.checkout()               # training reads the checkout (seeds/, tests/data)
+DATA_DIR = resources.ner_data_dir()
+DEFAULT_MODEL_DIR = resources.ner_model_dir()
+DEFAULT_LEXICON = resources.lexicon_path()
 MODEL_NAME = "ner-zh-v1"
 
 

@@ -15,9 +15,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from kg import resources
 from kg.errors import ConfigError
 
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "ontology" / "triggers.tsv"
+DEFAULT_PATH = resources.triggers_path()
 HEADER = ["class", "words", "meaning"]
 _NAME = re.compile(r"^[a-z][a-z_]*$")
 
