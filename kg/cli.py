@@ -64,6 +64,10 @@ def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, require_model: bool,
     except KeyboardInterrupt:
         click.echo("error: interrupted (the previous exports are unchanged)", err=True)
         sys.exit(130)
+    except UnicodeDecodeError as error:   # a configuration file read without kg.decode's check (triggers, rules)
+        click.echo(f"error: a configuration file under ontology/ is not UTF-8 text (byte {error.start}: "
+                   f"{error.reason}); save it as UTF-8", err=True)
+        sys.exit(2)
     except Exception as error:   # a bug in kg: still one line (KG_DEBUG=1 shows the traceback)
         import os
 

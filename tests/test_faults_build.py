@@ -290,6 +290,20 @@ def test_a_bug_is_one_line_exit_70_and_keeps_the_previous_set(built, monkeypatch
     assert snapshot(out) == built["snap_a"] and leftovers(out) == []
 
 
+def test_a_configuration_file_that_is_not_utf8_is_exit_2(tmp_path, monkeypatch):
+    """triggers.tsv and rules.tsv are read by their own modules; a bad byte there is still one line, exit 2."""
+    import kg.pipeline
+
+    def bad(*args, **kwargs):
+        raise UnicodeDecodeError("utf-8", b"\xb0\xa1", 0, 1, "invalid start byte")
+
+    monkeypatch.setattr(kg.pipeline, "check_rules", bad)
+    result = CliRunner().invoke(main, ["rebuild", "--seeds", str(SEEDS), "--out", str(tmp_path / "out"), "--no-model"])
+    assert result.exit_code == 2
+    assert result.stderr == ("error: a configuration file under ontology/ is not UTF-8 text (byte 0: invalid start "
+                             "byte); save it as UTF-8\n")
+
+
 # ---------------------------------------------------------------------------------- the environment
 
 def test_out_is_a_regular_file_or_under_one(built, tmp_path):
