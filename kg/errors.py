@@ -5,6 +5,11 @@ KgError                      base; never raised itself
 ├── InputError               the seeds directory is missing, empty or holds nothing readable (exit 2)
 │   └── DecodeError          one file cannot be decoded as text (reported per file, the rest still built)
 ├── QueryError               a SPARQL query is malformed or refused (exit 2)
+│   ├── QuerySyntaxError     it does not parse (line, column)
+│   ├── QueryRefused         read-only mode refuses it (UPDATE, LOAD, SERVICE)
+│   ├── ResultTooLarge       the answer exceeds the caller's cap
+│   ├── QueryTimeout         it ran past its time limit
+│   └── QueryTooHeavy        it needed more memory than its cap, or the engine failed on it
 ├── ValidationError          the built graph does not conform to the SHACL shapes (exit 1)
 └── OutputError              the environment: the exports cannot be written (not a directory, read-only,
                              no space, file size limit, another rebuild holds the lock) (exit 3)
@@ -32,6 +37,31 @@ class DecodeError(InputError):
 
 class QueryError(KgError):
     """A SPARQL query is malformed, or asks for something read-only mode refuses."""
+
+
+class QuerySyntaxError(QueryError):
+    """The query does not parse. ``line`` and ``column`` are 1-based positions in the query as given."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        where = f" at line {line}, column {column}" if line is not None else ""
+        super().__init__(f"SPARQL syntax error{where}: {message}")
+        self.line, self.column, self.detail = line, column, message
+
+
+class QueryRefused(QueryError):
+    """The query asks for something read-only mode does not allow (UPDATE, LOAD, SERVICE)."""
+
+
+class ResultTooLarge(QueryError):
+    """The answer has more rows (or triples) or more bytes than the caller's cap."""
+
+
+class QueryTimeout(QueryError):
+    """The query ran longer than its time limit and was stopped."""
+
+
+class QueryTooHeavy(QueryError):
+    """The query needed more memory than its cap, or the engine failed on it; it was stopped."""
 
 
 class ValidationError(KgError):

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 from xml.sax.saxutils import escape as xml_escape
 
-from kg.errors import InputError, QueryError
+from kg.errors import (InputError, QueryError, QueryRefused, QuerySyntaxError, QueryTimeout, QueryTooHeavy,
+                       ResultTooLarge)
 from kg.namespaces import PREFIXES, RDF_LANG_STRING, XSD_STRING
 
 __all__ = [
@@ -45,31 +46,6 @@ _XSD_STRING = XSD_STRING
 _LANG_STRING = RDF_LANG_STRING
 _RDFS_LABEL = str(PREFIXES["rdfs"]) + "label"
 STANDARD_PREFIXES = {name: str(iri) for name, iri in PREFIXES.items()}
-
-
-class QuerySyntaxError(QueryError):
-    """The query does not parse. ``line`` and ``column`` are 1-based positions in the query as given."""
-
-    def __init__(self, message: str, line: int | None = None, column: int | None = None):
-        where = f" at line {line}, column {column}" if line is not None else ""
-        super().__init__(f"SPARQL syntax error{where}: {message}")
-        self.line, self.column, self.detail = line, column, message
-
-
-class QueryRefused(QueryError):
-    """The query asks for something read-only mode does not allow (UPDATE, LOAD, SERVICE)."""
-
-
-class ResultTooLarge(QueryError):
-    """The answer has more rows (or triples) or more bytes than the caller's cap."""
-
-
-class QueryTimeout(QueryError):
-    """The query ran longer than its time limit and was stopped."""
-
-
-class QueryTooHeavy(QueryError):
-    """The query needed more memory than its cap, or the engine failed on it; it was stopped."""
 
 
 @dataclass(frozen=True)
