@@ -20,11 +20,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def corpus(target_mb: float):
-    import opencc
-
     from kg.documents import read_document
+    from kg.normalize import converter
 
-    t2s = opencc.OpenCC("t2s")
+    t2s = converter("t2s")
     kept = [a for p in sorted((ROOT / "seeds").glob("*.txt")) for a in read_document(p).kept]
     out, size, copy = [], 0, 0
     while size < target_mb * 1e6:

@@ -26,13 +26,13 @@ KG = [sys.executable, "-m", "kg.cli"]
 
 
 def make_large_corpus(target_mb: float) -> Path:
-    import opencc
+    from kg.normalize import converter
 
     corpus = OUT / f"corpus-large-{target_mb:g}mb"
     if corpus.exists() and sum(p.stat().st_size for p in corpus.iterdir()) >= target_mb * 1e6:
         return corpus
     corpus.mkdir(parents=True, exist_ok=True)
-    t2s = opencc.OpenCC("t2s")
+    t2s = converter("t2s")
     seeds = sorted((ROOT / "seeds").glob("*.txt"))
     size, copy = 0, 0
     while size < target_mb * 1e6:
