@@ -36,9 +36,13 @@ def main() -> None:
               help="Seconds to wait while another rebuild writes to OUT (then exit 3 naming its pid).")
 @click.option("--validate/--no-validate", default=None,
               help="Force or skip SHACL validation (default: validate graphs up to 120k triples).")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory of per-article extraction results reused between rebuilds (default: OUT/.cache).")
+@click.option("--no-cache", is_flag=True, help="Extract every article afresh and keep no cache.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary (and warnings).")
 def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, require_model: bool, allow_empty: bool,
-            lexicon_path: Path | None, lock_wait: float, validate: bool | None, quiet: bool) -> None:
+            lexicon_path: Path | None, lock_wait: float, validate: bool | None, cache_dir: Path | None,
+            no_cache: bool, quiet: bool) -> None:
     """Read every article in SEEDS and write graph.ttl, graph.nt, graph.html and report.md to OUT.
 
     Exit codes: 0 built, 1 built but fails SHACL, 2 bad input or configuration, 3 the environment
@@ -54,7 +58,8 @@ def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, require_model: bool,
 
         check_out_dir(out_dir)   # exit 3 before the models load
         options = BuildOptions(use_model=not no_model, validate=validate, require_model=require_model,
-                               allow_empty=allow_empty, lexicon_path=lexicon_path, lock_wait=lock_wait)
+                               allow_empty=allow_empty, lexicon_path=lexicon_path, lock_wait=lock_wait,
+                               cache=not no_cache, cache_dir=cache_dir)
         report = build(seeds_dir, out_dir, options, progress=progress)
     except KgError as error:
         fail(error)

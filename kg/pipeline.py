@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg import exporters
+from kg.cache import ExtractionCache, resources_key
 from kg.context import with_context
 from kg.decode import require_text_file
 from kg.documents import read_document, split_sentences
@@ -37,6 +38,8 @@ VALIDATE_MAX_TRIPLES = 120_000
 MAX_SENTENCE = 400
 #: Articles handed to the NER model at a time (it batches and may fork internally).
 MODEL_BATCH = 64
+#: where the extraction cache lives inside an export directory (kg/cache.py)
+CACHE_NAME = ".cache"
 #: Evidence sentences per fact carried into the HTML views (graph.ttl keeps up to 5 per fact and document).
 VIEW_EVIDENCE_PER_FACT = 3
 INPUT_SUFFIXES = {".txt", ".text", ".htm", ".html", ".md"}
@@ -54,6 +57,9 @@ class BuildOptions:
     #: True = required (a missing model is a ConfigError); False = rules only for relations
     use_relation_model: bool | None = None
     relation_model_dir: Path | None = None
+    #: per-article extraction results reused between rebuilds (kg/cache.py): None = ``OUT/.cache``
+    cache: bool = True
+    cache_dir: Path | None = None
     validate: bool | None = None          # None: validate graphs up to VALIDATE_MAX_TRIPLES
     formats: tuple[str, ...] = tuple(exporters.REGISTRY)
     #: a NER (or present relation) model that cannot be loaded is an error, not a warning
@@ -205,7 +211,7 @@ class Pipeline:
                     raise InputError(f"no article of {len(documents)} file(s) in {seeds_dir} is on topic: not replacing "
                                      f"the previous export in {out_dir} ({what}); `kg rebuild --allow-empty` replaces it")
 
-            builder = self._extract(documents, articles, report)
+            builder = self._extract(documents, articles, report, self._cache(Path(out_dir)))
             built = BuiltGraph(builder, report, documents)
             with report.timer("serialise"):
                 built.all_triples = builder.triples
@@ -217,22 +223,50 @@ class Pipeline:
         report.seconds_total = time.perf_counter() - started
         return report
 
-    def _extract(self, documents: list[Document], articles: list[Article], report: BuildReport) -> GraphBuilder:
+    def _cache(self, out_dir: Path) -> ExtractionCache | None:
+        if not self.options.cache:
+            return None
+        from kg.ner import DEFAULT_MODEL_DIR as NER_MODEL_DIR
+        from kg.ontology import DEFAULT_DIR as ONTOLOGY_DIR
+        from kg.relation_model import DEFAULT_MODEL_DIR as REL_MODEL_DIR
+
+        o = self.options
+        paths = [Path(__file__).parent, o.ontology_dir or ONTOLOGY_DIR, o.lexicon_path or LEXICON_PATH]
+        if self.model is not None:
+            paths.append(o.model_dir or NER_MODEL_DIR)
+        if self.relation_model is not None:
+            paths.append(o.relation_model_dir or REL_MODEL_DIR)
+        key = resources_key([Path(p) for p in paths], (self.model_note, self.relation_note))
+        return ExtractionCache(o.cache_dir or out_dir / CACHE_NAME, key)
+
+    def _extract(self, documents: list[Document], articles: list[Article], report: BuildReport,
+                 cache: ExtractionCache | None = None) -> GraphBuilder:
         """Article by article (the model in batches): mentions → claims → checked facts. Only the facts
-        are kept, so memory follows the graph, not the corpus."""
+        are kept, so memory follows the graph, not the corpus. Mentions and claims of an article the
+        ``cache`` holds are taken from it (the model runs only on the others)."""
         resolver = Resolver(self.lexicon, self.normalizer)
         builder = GraphBuilder()
         mentions_seen = claims_seen = 0
         for batch_start in range(0, len(articles), MODEL_BATCH):
             batch = articles[batch_start:batch_start + MODEL_BATCH]
+            with report.timer("cache"):
+                cached = [cache.get(a) if cache is not None else None for a in batch]
             with report.timer("mentions"):
                 views = [self.article_view(a) for a in batch]
-                model_mentions = self.model.find(batch) if self.model is not None else [[] for _ in batch]
-            for view, extra in zip(views, model_mentions):
-                with report.timer("mentions"):
-                    mentions = self.article_mentions(view, extra)
+                todo = [a for a, c in zip(batch, cached) if c is None]
+                found = iter(self.model.find(todo) if self.model is not None and todo else [[] for _ in todo])
+            for view, hit in zip(views, cached):
+                if hit is not None:
+                    mentions, claims = hit
+                else:
+                    with report.timer("mentions"):
+                        mentions = self.article_mentions(view, next(found))
+                    with report.timer("claims"):
+                        claims = self._claims(view, mentions)
+                    if cache is not None:
+                        with report.timer("cache"):
+                            cache.put(view.article, mentions, claims)
                 with report.timer("claims"):
-                    claims = self._claims(view, mentions)
                     report.model_claims += sum(1 for c in claims if c.rule.startswith("model:"))
                     report.rules_fired.update(c.rule for c in claims)
                 with report.timer("resolution+ontology"):
@@ -243,6 +277,9 @@ class Pipeline:
                             builder.add_fact(fact)
                 mentions_seen += len(mentions)
                 claims_seen += len(claims)
+        if cache is not None:
+            report.articles_reused, report.articles_extracted = cache.hits, cache.misses
+            cache.prune()
         by_model = f" ({report.model_claims} by the relation model)" if self.relation_model is not None else ""
         self.progress(f"found {mentions_seen} mention(s), {claims_seen} claim(s){by_model}")
         for document in documents:

@@ -34,6 +34,8 @@ class BuildReport:
     bytes_read: int = 0
     evidence_dropped: int = 0                                  # repeats over the per-document evidence cap
     triples: int = 0
+    articles_reused: int = 0                                   # mentions and claims taken from the cache
+    articles_extracted: int = 0                                # ... and extracted afresh
     shacl: str = "not run"
     shacl_ok: bool = True
     shacl_text: str = ""
@@ -79,6 +81,8 @@ class BuildReport:
                            or "none"),
             f"rejected claims: {len(self.rejected)}   triples: {self.triples}   SHACL: {self.shacl}",
         ]
+        if self.articles_reused or self.articles_extracted:   # not in report.md: the exports stay the same
+            lines.append(f"cache: {self.articles_reused} article(s) reused, {self.articles_extracted} extracted")
         for problem in self.problems:
             lines.append(f"problem: {problem}")
         lines.append(f"wrote {', '.join(self.outputs) or 'nothing'} in {self.seconds_total:.2f} s")
