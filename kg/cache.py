@@ -24,7 +24,6 @@ from kg.model import Article, Claim, Mention, Sentence
 
 #: bump when the entry layout changes
 FORMAT = 1
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def resources_key(paths: list[Path], options: tuple) -> str:

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from kg import resources
 from kg.errors import ConfigError
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "ontology" / "patterns" / "rules.tsv"
+DEFAULT_PATH = resources.rules_path()
 HEADER = ["id", "frame", "predicate", "subject", "object", "confidence", "example", "expect", "pattern"]
 _ID = re.compile(r"^rule:[a-z][a-z0-9.\-]*$")
 
