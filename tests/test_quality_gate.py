@@ -1,4 +1,4 @@
-"""The seed gold set as a quality gate. Thresholds only go up (issue 8: P ≥ 0.95, R ≥ 0.90, types ≥ 0.90)."""
+"""The seed gold set as a quality gate. Thresholds only go up (issue 8 asked P ≥ 0.95, R ≥ 0.90; measured 1.000, 0.976)."""
 from __future__ import annotations
 
 import json
@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "data" / "seeds-gold.tsv"
 SHARED_SCORER = ROOT.parent / "shared" / "eval" / "score.py"
 
-MIN_RELATION_PRECISION = 0.95
-MIN_RELATION_RECALL = 0.90
-MIN_ENTITY_TYPE_RECALL = 0.90
+MIN_RELATION_PRECISION = 0.98
+MIN_RELATION_RECALL = 0.95
+MIN_ENTITY_TYPE_RECALL = 0.98
 
 
 @pytest.fixture(scope="module")
