@@ -70,3 +70,21 @@ def product_after(v: SentenceView, pos: int) -> Item | None:
         if product.is_a(PRODUCT) and ADJACENT.match(v.gap(owner, product)):
             return product
     return None
+
+
+def launched_product(v: SentenceView, pos: int) -> Item | None:
+    """華為發布昇騰910B芯片，面向數據中心市場: a clause with no subject of its own that follows a launch
+    is about the product launched, not the company."""
+    clause = v.clause_of(pos)
+    c_start, _ = v.clause_span(clause)
+    if clause == 0 or v.subject_before(pos, PRODUCT_OR_ORG, carry=False) is not None \
+            or len(v.norm[c_start:pos].strip()) > 3:
+        return None
+    p_start, p_end = v.clause_span(clause - 1)
+    verb = None
+    for verb in DEVELOP_VERB.finditer(v.norm, p_start, p_end):
+        pass
+    if verb is None:
+        return None
+    launched = v.items_in(verb.end(), p_end, PRODUCT)
+    return launched[0] if launched else None

@@ -16,6 +16,7 @@ from kg.rules.common import (
     PRODUCT_OR_ORG,
     TECH,
     its_head,
+    launched_product,
 )
 from kg.sentence_view import Item, SentenceView
 
@@ -73,7 +74,7 @@ def markets(v: SentenceView) -> Iterator[Found]:
                 yield product, "targetsMarket", market, "rule:market.respective"
             continue
         if subject is None:
-            subject = _launched_product(v, match.start()) or v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
+            subject = launched_product(v, match.start()) or v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
         if subject is not None:
             for market in markets:
                 yield subject, "targetsMarket", market, "rule:market.trigger"
@@ -155,24 +156,6 @@ def _respective(v: SentenceView, pos: int, markets: list[Item]) -> list[tuple[It
     return pairs
 
 
-def _launched_product(v: SentenceView, pos: int) -> Item | None:
-    """華為發布昇騰910B芯片，面向數據中心市場: a clause with no subject of its own that follows a launch
-    is about the product launched, not the company."""
-    clause = v.clause_of(pos)
-    c_start, _ = v.clause_span(clause)
-    if clause == 0 or v.subject_before(pos, PRODUCT_OR_ORG, carry=False) is not None \
-            or len(v.norm[c_start:pos].strip()) > 3:
-        return None
-    p_start, p_end = v.clause_span(clause - 1)
-    verb = None
-    for verb in DEVELOP_VERB.finditer(v.norm, p_start, p_end):
-        pass
-    if verb is None:
-        return None
-    launched = v.items_in(verb.end(), p_end, PRODUCT)
-    return launched[0] if launched else None
-
-
 def _market_triggers(v: SentenceView) -> Iterator[re.Match]:
     yield from MARKET_TRIGGER.finditer(v.norm)
 
@@ -201,7 +184,8 @@ def technologies(v: SentenceView) -> Iterator[Found]:
         # a name between the verb and the technology only inside a descriptor ending in 的
         name_between = prev is not None and prev.end > head - (len(lead) - use.start()) if use is not None else False
         if use is not None and (not name_between or use.group("descriptor")):
-            subject = v.subject_before(head - (len(lead) - use.start()), PRODUCT_OR_ORG, carry=True)
+            at = head - (len(lead) - use.start())
+            subject = launched_product(v, at) or v.subject_before(at, PRODUCT_OR_ORG, carry=True)
             if subject is not None and not v.modal_between(subject.end, it.start):
                 for tech in v.list_from(it, TECH):
                     yield subject, "usesTechnology", tech, "rule:tech.uses"

@@ -22,6 +22,7 @@ from kg.rules.common import (
     PRODUCT,
     PRODUCT_LEAD,
     its_head,
+    launched_product,
     MAKER_DESCRIPTOR,
     product_after,
 )
@@ -190,7 +191,8 @@ def process_nodes(v: SentenceView) -> Iterator[Found]:
             continue
         if prev is not None and prev.is_a(NODE) and it.index and re.match(r"^\s*(?:或|和|及|、)\s*$", v.gap(prev, it)):
             continue  # second item of a node list: handled with the first
-        subject = v.subject_before(trigger_end - (len(lead) - verb.start()), PRODUCT, carry=True, loose=False)
+        at = trigger_end - (len(lead) - verb.start())
+        subject = launched_product(v, at) or v.subject_before(at, PRODUCT, carry=True, loose=False)
         if subject is None:
             continue
         for each in v.sharing(subject, PRODUCT):
