@@ -70,23 +70,14 @@ def _table_with(tmp_path, old: str, new: str) -> Path:
     ("\tlistedOn\tCompany\tExchange\t", "\tlistedOn\tCompany\tMarket\t", "listedOn: range is Exchange, got Market"),
     ("\tlistedOn\tCompany\tExchange\t", "\tlistedOn\tCompany\tBourse\t", "class 'Bourse' is not in the vocabulary"),
     ("rule:listed\tcorporate.listed\t", "rule:listed\tcorporate.listing\t", "no frame 'corporate.listing'"),
-])
-def test_start_up_rejects_a_row_that_does_not_fit(tmp_path, old, new, needle):
-    path = _table_with(tmp_path, old, new)
-    with pytest.raises(ConfigError) as error:
-        check_table(read_table(path), set(FRAMES) | FIGURE_FRAMES, Ontology.load(), path)
-    message = str(error.value)
-    assert needle in message and re.search(r"rules\.tsv line \d+", message), message
-
-
-@pytest.mark.parametrize("old, new, needle", [
+    # the pattern column (kg/rules/patterns.py)
     ("\tS <acquire> ~14 O+", "\tS <acquires> ~14 O+", "no trigger class 'acquires'"),
     ("\tS <acquire> ~14 O+", "\tS <acquire> ~14 X+", "cannot read"),
     ("\tS <acquire> ~14 O+", "\tS <acquire> ~14 S", "needs one S and one O"),
     ("\tS <acquire> ~14 O+", "\t", "frame patterns.verb needs a pattern"),
     ("\t沐曦 develops MXN100", "\t沐曦 develops MXN100\tS O", "only patterns.* frames read a pattern"),
 ])
-def test_start_up_rejects_a_bad_pattern_with_file_and_line(tmp_path, old, new, needle):
+def test_start_up_rejects_a_row_that_does_not_fit(tmp_path, old, new, needle):
     path = _table_with(tmp_path, old, new)
     with pytest.raises(ConfigError) as error:
         check_table(read_table(path), set(FRAMES) | FIGURE_FRAMES, Ontology.load(), path)
