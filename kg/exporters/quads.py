@@ -47,10 +47,16 @@ def quads(builder: GraphBuilder) -> list[tuple[Triple, Iri | None]]:
 
 
 def to_nquads(rows: list[tuple[Triple, Iri | None]]) -> str:
-    lines = []
-    for (s, p, o), graph in rows:
-        context = f" {nt_term(graph)}" if graph is not None else ""
-        lines.append(f"{nt_term(s)} {nt_term(p)} {nt_term(o)}{context} .\n")
+    rendered: dict = {}
+
+    def term(t) -> str:   # each distinct term rendered once
+        text = rendered.get(t)
+        if text is None:
+            text = rendered[t] = nt_term(t)
+        return text
+
+    lines = [f"{term(s)} {term(p)} {term(o)}{' ' + term(graph) if graph is not None else ''} .\n"
+             for (s, p, o), graph in rows]
     lines.sort()
     return "".join(lines)
 

@@ -104,6 +104,7 @@ def _compiled(rule_id: str) -> Pattern:
     return compile_pattern(rule_table()[rule_id].pattern)
 
 
+@lru_cache(maxsize=None)
 def _classes(spec: RuleSpec, role: str) -> tuple[str, ...]:
     return tuple((spec.subject if role == "S" else spec.object).split("|"))
 
@@ -120,8 +121,9 @@ def _triples(spec: RuleSpec, first: list[Item], second: list[Item], pattern: Pat
                 yield subject, spec.predicate, obj, spec.id
 
 
-def _rows(frame: str) -> list[RuleSpec]:
-    return [spec for spec in rule_table().values() if spec.frame == frame]
+@lru_cache(maxsize=None)
+def _rows(frame: str) -> tuple[RuleSpec, ...]:
+    return tuple(spec for spec in rule_table().values() if spec.frame == frame)
 
 
 def verb(v: SentenceView) -> Iterator[Found]:
