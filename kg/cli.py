@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kg.errors import KgError
+from kg.errors import ConfigError, KgError
 
 
 def fail(error: KgError) -> "None":
@@ -39,10 +39,12 @@ def main() -> None:
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory of per-article extraction results reused between rebuilds (default: OUT/.cache).")
 @click.option("--no-cache", is_flag=True, help="Extract every article afresh and keep no cache.")
+@click.option("--format", "extra_formats", multiple=True, type=click.Choice(["parquet"]),
+              help="Also write an optional export: parquet = facts.parquet (needs pyarrow).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary (and warnings).")
 def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, require_model: bool, allow_empty: bool,
             lexicon_path: Path | None, lock_wait: float, validate: bool | None, cache_dir: Path | None,
-            no_cache: bool, quiet: bool) -> None:
+            no_cache: bool, extra_formats: tuple[str, ...], quiet: bool) -> None:
     """Read every article in SEEDS and write graph.ttl, graph.nt, graph.html and report.md to OUT.
 
     Exit codes: 0 built, 1 built but fails SHACL, 2 bad input or configuration, 3 the environment
@@ -57,9 +59,16 @@ def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, require_model: bool,
         from kg.pipeline import BuildOptions, build   # inside: a bad triggers.tsv is a ConfigError at import
 
         check_out_dir(out_dir)   # exit 3 before the models load
+        if "parquet" in extra_formats:
+            import importlib.util
+
+            if importlib.util.find_spec("pyarrow") is None:
+                raise ConfigError("--format parquet needs pyarrow: pip install 'cngpu-kg[parquet]' (or pyarrow)")
+        from kg.exporters import REGISTRY
         options = BuildOptions(use_model=not no_model, validate=validate, require_model=require_model,
                                allow_empty=allow_empty, lexicon_path=lexicon_path, lock_wait=lock_wait,
-                               cache=not no_cache, cache_dir=cache_dir)
+                               cache=not no_cache, cache_dir=cache_dir,
+                               formats=tuple(REGISTRY) + tuple(dict.fromkeys(extra_formats)))
         report = build(seeds_dir, out_dir, options, progress=progress)
     except KgError as error:
         fail(error)

@@ -67,3 +67,20 @@ def test_tables_are_deterministic(seed_exports, tmp_path):
     build(SEEDS, tmp_path, BuildOptions(formats=("facts", "graphml")))
     for name in ("facts.csv", "graph.graphml"):
         assert (tmp_path / name).read_bytes() == (seed_exports / name).read_bytes(), name
+
+
+def test_facts_parquet_holds_the_rows_of_facts_csv(tmp_path):
+    """`kg rebuild --format parquet` (optional: needs pyarrow, the `parquet` extra)."""
+    import csv
+
+    pq = pytest.importorskip("pyarrow.parquet")
+    from kg.exporters import REGISTRY
+    from kg.pipeline import BuildOptions, build
+
+    build(Path(__file__).resolve().parents[1] / "seeds", tmp_path,
+          BuildOptions(use_model=False, cache=False, formats=tuple(REGISTRY) + ("parquet",)))
+    table = pq.read_table(tmp_path / "facts.parquet")
+    with (tmp_path / "facts.csv").open(encoding="utf-8-sig", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    assert table.column_names == header
+    assert [list(r.values()) for r in table.to_pylist()] == rows

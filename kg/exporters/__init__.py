@@ -38,6 +38,10 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "html": ("kg.exporters.html_bridge", "export_html_views"),
     "report": ("kg.exporters.report", "export_report"),
 }
+#: exports written only when asked for (`kg rebuild --format NAME`), e.g. because they need an optional package
+OPTIONAL: dict[str, tuple[str, str]] = {
+    "parquet": ("kg.exporters.tables", "export_facts_parquet"),
+}
 
 VERSIONS = ".versions"
 CURRENT = ".current"
@@ -48,7 +52,7 @@ _STALE = re.compile(r"^\.(?:staging-.*|(?:%s)\.old|.+\.tmp(?:-\d+)?)$" % "|".joi
 
 
 def get(name: str) -> Callable:
-    module, function = REGISTRY[name]
+    module, function = REGISTRY.get(name) or OPTIONAL[name]
     return getattr(importlib.import_module(module), function)
 
 
