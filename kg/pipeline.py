@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg import exporters
+from kg import exporters, resources
 from kg.cache import ExtractionCache, resources_key
 from kg.context import with_context
 from kg.decode import require_text_file
@@ -226,16 +226,12 @@ class Pipeline:
     def _cache(self, out_dir: Path) -> ExtractionCache | None:
         if not self.options.cache:
             return None
-        from kg.ner import DEFAULT_MODEL_DIR as NER_MODEL_DIR
-        from kg.ontology import DEFAULT_DIR as ONTOLOGY_DIR
-        from kg.relation_model import DEFAULT_MODEL_DIR as REL_MODEL_DIR
-
         o = self.options
-        paths = [Path(__file__).parent, o.ontology_dir or ONTOLOGY_DIR, o.lexicon_path or LEXICON_PATH]
+        paths = [Path(__file__).parent, o.ontology_dir or resources.ontology_dir(), o.lexicon_path or LEXICON_PATH]
         if self.model is not None:
-            paths.append(o.model_dir or NER_MODEL_DIR)
+            paths.append(o.model_dir or resources.ner_model_dir())
         if self.relation_model is not None:
-            paths.append(o.relation_model_dir or REL_MODEL_DIR)
+            paths.append(o.relation_model_dir or resources.relation_model_dir())
         key = resources_key([Path(p) for p in paths], (self.model_note, self.relation_note))
         return ExtractionCache(o.cache_dir or out_dir / CACHE_NAME, key)
 

@@ -151,7 +151,7 @@ def sequence(v: SentenceView) -> Iterator[Found]:
         for a, b in zip(v.items, v.items[1:]):
             if not (a.is_a(first_classes) and b.is_a(second_classes)):
                 continue
-            if not pattern.anchor.fullmatch(v.gap(a, b).strip()) and not pattern.anchor.fullmatch(v.gap(a, b)):
+            if not pattern.anchor.fullmatch(v.gap(a, b).strip()):
                 continue
             if pattern.lead is not None and not pattern.lead.search(v.norm, 0, a.start):
                 continue
