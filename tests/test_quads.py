@@ -53,3 +53,11 @@ def test_a_named_query_over_the_named_graphs(seed_exports):
     rows = out.strip().splitlines()
     assert rows[0].startswith("file,subject,predicate,object,other_articles")
     assert len(rows) > 3 and all(r.startswith("003_2d5a37258ea1ba8b.txt,") for r in rows[1:])
+
+
+def test_a_model_found_class_stays_with_the_entity_when_an_article_is_dropped(seed_exports):
+    ds = _dataset(seed_exports)
+    default = set(ds.default_context)
+    typed = {(s, o) for s, _, o in ds.default_context.triples((None, rdflib.RDF.type, None))}
+    labelled = {s for s, _, _ in default if str(s).startswith("https://w3id.org/cngpu-kg/id/")}
+    assert labelled and all(any(s == e for e, _ in typed) for s in labelled)

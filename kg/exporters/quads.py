@@ -12,20 +12,24 @@ from pathlib import Path
 
 from kg.graph import GraphBuilder, kg
 from kg.io import atomic_write_text
-from kg.namespaces import DOC
+from kg.namespaces import DOC, RDF_TYPE
 from kg.rdf import Iri, Triple, nt_term
 
 _DOCUMENT = kg("document")
 _MENTIONED_IN = kg("mentionedIn")
+_TYPE = Iri(RDF_TYPE)
 
 
 def quads(builder: GraphBuilder) -> list[tuple[Triple, Iri | None]]:
     """Every triple of the build with its graph (None: the default graph)."""
     placed: dict[Triple, set[Iri | None]] = {}
     for fact, records in builder.evidence.items():
+        graphs = placed.setdefault(fact, set())
+        if fact[1] == _TYPE:    # an entity's class (found by the model): part of its description too
+            graphs.add(None)
         for record in records.values():
             doc = next(o for _, p, o in record if p == _DOCUMENT)
-            placed.setdefault(fact, set()).add(doc)
+            graphs.add(doc)
             for triple in record:
                 placed.setdefault(triple, set()).add(doc)
     for triple in builder.facts:
@@ -38,11 +42,6 @@ def quads(builder: GraphBuilder) -> list[tuple[Triple, Iri | None]]:
             placed[triple] = {Iri(o)}
         else:
             placed[triple] = {None}
-    # a fact also asserted without evidence of its own (an entity's class) stays in the default graph too
-    for triple in builder.facts:
-        if triple in placed and None not in placed[triple] and triple not in builder.evidence \
-                and not str(triple[0]).startswith(str(DOC)) and triple[1] != _MENTIONED_IN:
-            placed[triple].add(None)
     return [(triple, graph) for triple, graphs in placed.items() for graph in graphs]
 
 
