@@ -274,8 +274,8 @@ class SentenceView:
                 continue
             if not chain:
                 prefix = self.norm[first_pos:it.start]
-                if len(prefix) > 2 or OBJECT_RIGHT_BEFORE.search(prefix) or PREPOSITION_BEFORE.search(prefix):
-                    return None   # 對標Nvidia…: a clause opening with a verb has no topic of its own
+                if len(prefix) > 2 or OBJECT_VERB.match(prefix) or OBJECT_RIGHT_BEFORE.search(prefix) or PREPOSITION_BEFORE.search(prefix):
+                    return None   # 對標Nvidia…, 推出X…: a clause opening with a verb has no topic of its own
                 chain.append(it)
             elif ADJACENT.match(self.gap(chain[-1], it)) or (
                     it.is_a(PRODUCT_CLASSES) and POSSESSED_PRODUCT_GAP.match(self.gap(chain[-1], it))):
