@@ -11,8 +11,10 @@ from kg.model import ANCESTORS, Mention, Sentence
 
 CLAUSE_BREAK = re.compile(r"[，,；;：:！!？?]")
 # text between two items of a list: optional parenthetical note, a separator, an optional descriptor
-LIST_GAP = re.compile(r"^\s*[”」』\"]?\s*(?:[（(][^（）()，。]{0,24}[）)]|[^，。；、,;（）()]{0,12}?)\s*(?:[、/／]|和|及|与|以及|或|跟|、以及)\s*"
+LIST_GAP = re.compile(r"^\s*[”」』\"]?\s*(?:[（(][^（）()，。]{0,24}[）)]|[^，。；、,;（）()]{0,16}?)\s*(?:[、/／]|和|及|与|以及|或|跟|、以及)\s*"
                       r"[^，。；、,;（）()]{0,12}$|^\s*[”」』\"]\s*[“「『\"]\s*$")
+# what may stand between a list member and a name inside its descriptor: no separator, no clause break
+DESCRIPTOR_GAP = re.compile(r"^[^，。；、,;（）()和及与或]{0,8}$")
 ADJACENT = re.compile(r"^\s*(?:[的之「」“”『』]\s*){0,3}$")
 # words that turn an assertion into a plan, wish, rumour or denial
 MODALITY = re.compile(trigger("modality"))
@@ -86,7 +88,11 @@ class SentenceView:
         classes inside a descriptor (遊戲) are part of the descriptor, not the end of the list."""
         out = [first]
         for nxt in self.items[first.index + 1:]:
-            if not LIST_GAP.match(self.norm[out[-1].end:nxt.start]):
+            gap = self.norm[out[-1].end:nxt.start]
+            if not LIST_GAP.match(gap):
+                # 曦雲C系列訓推一體GPU、曦思系列…: a name of another class inside a member's descriptor
+                if not nxt.is_a(classes) and DESCRIPTOR_GAP.match(gap):
+                    continue
                 break
             if nxt.is_a(classes):
                 out.append(nxt)
