@@ -222,10 +222,14 @@ def backers(v: SentenceView) -> Iterator[Found]:
         if first is None:
             continue
         backers_ = v.list_from(first, ORG)
-        if not BACKING.match(v.norm, backers_[-1].end):
+        backing = BACKING.match(v.norm, backers_[-1].end)
+        if not backing:
             continue
         names = {b.mention.key for b in backers_}
-        target = v.subject_before(match.start(), ORG, carry=True)
+        if re.match(r"\s*的", v.norm[backing.end():]):   # 包括華為支持的設備公司新凱來: the backed one follows
+            target = v.first_after(backing.end(), ORG, max_gap=16)
+        else:
+            target = v.subject_before(match.start(), ORG, carry=True)
         if target is None or target.mention.key in names or v.modal_between(target.end, match.start()):
             continue
         for backer in backers_:
