@@ -13,7 +13,7 @@ from kg.rules.common import (
     PRODUCT,
     product_after,
 )
-from kg.sentence_view import SentenceView
+from kg.sentence_view import Item, SentenceView
 
 
 def compatible(v: SentenceView) -> Iterator[Found]:
@@ -102,13 +102,21 @@ def comparable(v: SentenceView) -> Iterator[Found]:
         if not inside:
             continue
         subject = _like_subject(v, match.start(), inside[-1])
-        if subject is not None and subject is not inside[-1]:
-            yield subject, "comparableTo", inside[-1], "rule:comparable.like"
+        for benchmark in _coordinated(v, inside):
+            if subject is not None and subject is not benchmark:
+                yield subject, "comparableTo", benchmark, "rule:comparable.like"
     # 與英偉達H100相比仍有差距: the benchmark sits between 與 and 相比
     for match in re.finditer(r"(?:与|和|跟|同)([^，。；]{1,24}?)(?:相比|相较|比较|对比)", v.norm):
         inside = v.items_in(match.start(1), match.end(1), PRODUCT)
         if not inside:
             continue
         subject = v.subject_before(match.start(), PRODUCT, carry=True, loose=True)
-        if subject is not None and subject is not inside[-1]:
-            yield subject, "comparableTo", inside[-1], "rule:comparable.with"
+        for benchmark in _coordinated(v, inside):
+            if subject is not None and subject is not benchmark:
+                yield subject, "comparableTo", benchmark, "rule:comparable.with"
+
+
+def _coordinated(v: SentenceView, inside: list[Item]) -> list[Item]:
+    """The benchmarks between 與 and 相比: the last product named there and those coordinated with it
+    (與H100/H800對比 compares with both)."""
+    return [it for it in v.list_ending_at(inside[-1], PRODUCT) if it in inside]
