@@ -110,7 +110,7 @@ def comparable(v: SentenceView) -> Iterator[Found]:
         inside = v.items_in(match.start(1), match.end(1), PRODUCT)
         if not inside:
             continue
-        subject = v.subject_before(match.start(), PRODUCT, carry=True, loose=True)
+        subject = _compared_after(v, match) or v.subject_before(match.start(), PRODUCT, carry=True, loose=True)
         for benchmark in _coordinated(v, inside):
             if subject is not None and subject is not benchmark:
                 yield subject, "comparableTo", benchmark, "rule:comparable.with"
@@ -120,3 +120,14 @@ def _coordinated(v: SentenceView, inside: list[Item]) -> list[Item]:
     """The benchmarks between 與 and 相比: the last product named there and those coordinated with it
     (與H100/H800對比 compares with both)."""
     return [it for it in v.list_ending_at(inside[-1], PRODUCT) if it in inside]
+
+
+def _compared_after(v: SentenceView, match: re.Match) -> Item | None:
+    """與H100相比，思元590的能效更高: a clause that opens with the comparison leaves its subject to the next
+    clause."""
+    clause = v.clause_of(match.start())
+    c_start, c_end = v.clause_span(clause)
+    if v.norm[c_start:match.start()].strip() or v.norm[match.end():c_end].strip():
+        return None
+    head = v.topic(clause + 1) if clause + 1 < len(v.clause_starts) else None
+    return head if head is not None and head.is_a(PRODUCT) else None
