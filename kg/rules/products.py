@@ -26,7 +26,7 @@ from kg.rules.common import (
     MAKER_DESCRIPTOR,
     product_after,
 )
-from kg.sentence_view import ADJACENT, SentenceView
+from kg.sentence_view import ADJACENT, Item, SentenceView
 
 
 ARCHITECTURE = ("Architecture",)
@@ -183,6 +183,12 @@ def process_nodes(v: SentenceView) -> Iterator[Found]:
             for product in v.items_in(it.end, close if close > 0 else it.end + 30, PRODUCT):
                 yield product, "usesProcessNode", it, "rule:node.example"
             continue
+        # 龍芯的新品是3A5000系列，3B5000系列，12納米工藝: a verbless clause that is only the node
+        described = _described_by_node_clause(v, it)
+        if described:
+            for product in described:
+                yield product, "usesProcessNode", it, "rule:node.attribute"
+            continue
         # MXN100採用7納米製程 / 邃思2.0採用GlobalFoundries12納米工藝 / 在14納米工藝下
         trigger_end = prev.start if (prev is not None and prev.is_a(COMPANY) and FOUNDRY_NODE_GAP.match(v.gap(prev, it))) else it.start
         lead = v.norm[max(0, trigger_end - 12):trigger_end]
@@ -199,6 +205,29 @@ def process_nodes(v: SentenceView) -> Iterator[Found]:
             for node in v.list_from(it, NODE):
                 yield each, "usesProcessNode", node, "rule:node.uses" if node is it else "rule:node.uses-list"
     yield from _foundry_supports(v)
+
+
+NODE_CLAUSE_TAIL = re.compile(r"\s*(?:的)?\s*(?:工艺|制程|制造工艺|工艺制程|工艺节点|制程工艺)?\s*[。.！!]?\s*$")
+BARE_PRODUCT_TAIL = re.compile(r"\s*(?:系列)?\s*$")
+
+
+def _described_by_node_clause(v: SentenceView, node: Item) -> list[Item]:
+    """The products listed, one per clause, right before a clause that holds nothing but the node
+    (…是A系列，B系列，12納米工藝): the node clause is an attribute of those products."""
+    clause = v.clause_of(node.start)
+    c_start, c_end = v.clause_span(clause)
+    if clause == 0 or v.norm[c_start:node.start].strip() or not NODE_CLAUSE_TAIL.fullmatch(v.norm[node.end:c_end]):
+        return []
+    products: list[Item] = []
+    for earlier in range(clause - 1, -1, -1):
+        e_start, e_end = v.clause_span(earlier)
+        inside = v.items_in(e_start, e_end)
+        if not inside or not inside[-1].is_a(PRODUCT) or not BARE_PRODUCT_TAIL.fullmatch(v.norm[inside[-1].end:e_end]):
+            break
+        products[:0] = v.list_ending_at(inside[-1], PRODUCT)
+        if v.norm[e_start:v.list_ending_at(inside[-1], PRODUCT)[0].start].strip():
+            break   # the clause that opens the list (…的新品是A系列)
+    return products
 
 
 def _foundry_supports(v: SentenceView) -> Iterator[Found]:
