@@ -196,7 +196,11 @@ class SentenceView:
                 return head
         if loose:
             for it in reversed(self.items):
-                if it.end <= c_start and it.is_a(domain) and not self._verb_object(it, self.clause_span(self.clause_of(it.start))[0]):
+                if it.end > c_start or not it.is_a(domain):
+                    continue
+                its_start = self.clause_span(self.clause_of(it.start))[0]
+                # 由384張昇騰卡組成的…: a name governed by a preposition is no subject here either
+                if not self._verb_object(it, its_start) and not self._governed(it, its_start):
                     return it
         return None
 
