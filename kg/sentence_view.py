@@ -13,6 +13,8 @@ CLAUSE_BREAK = re.compile(r"[，,；;：:！!？?]")
 # text between two items of a list: optional parenthetical note, a separator, an optional descriptor
 LIST_GAP = re.compile(r"^\s*[”」』\"]?\s*(?:[（(][^（）()，。]{0,24}[）)]|[^，。；、,;（）()]{0,16}?)\s*(?:[、/／]|和|及|与|以及|或|跟|、以及)\s*"
                       r"[^，。；、,;（）()]{0,12}$|^\s*[”」』\"]\s*[“「『\"]\s*$")
+# after the last item of a clause that only lists (A系列，B系列，)
+BARE_ITEM_TAIL = re.compile(r"\s*(?:系列)?\s*[，,]?\s*")
 # what may stand between a list member and a name inside its descriptor: no separator, no clause break
 DESCRIPTOR_GAP = re.compile(r"^[^，。；、,;（）()和及与或]{0,8}$")
 ADJACENT = re.compile(r"^\s*(?:[的之「」“”『』]\s*){0,3}$")
@@ -106,6 +108,25 @@ class SentenceView:
                 break
             out.insert(0, prev)
         return out
+
+    def listed_before(self, clause: int, classes: tuple[str, ...], skip: int = 0) -> list[Item]:
+        """The items a run of clauses right before ``clause`` lists, one per clause or coordinated, each
+        clause ending in its item (…是A系列，B系列，): the first clause of the run may open with other text.
+        Up to ``skip`` clauses without such an item may stand between the run and ``clause``."""
+        listed: list[Item] = []
+        for earlier in range(clause - 1, -1, -1):
+            e_start, e_end = self.clause_span(earlier)
+            inside = self.items_in(e_start, e_end)
+            if not inside or not inside[-1].is_a(classes) or not BARE_ITEM_TAIL.fullmatch(self.norm[inside[-1].end:e_end]):
+                if not listed and skip > 0 and not any(it.is_a(classes) for it in inside):
+                    skip -= 1
+                    continue
+                break
+            members = self.list_ending_at(inside[-1], classes)
+            listed[:0] = members
+            if self.norm[e_start:members[0].start].strip():
+                break   # the clause that opens the run
+        return listed
 
     def sharing(self, subject: Item, classes: tuple[str, ...]) -> list[Item]:
         """A subject and the items coordinated before it when an 均/都 says the predicate is shared

@@ -68,10 +68,12 @@ def markets(v: SentenceView) -> Iterator[Found]:
         subject = None
         if possessed:  # 面向機器人和邊緣計算市場的E300 / 面向雲計算的第一代AI智算板卡S3000
             subject = v.first_after(markets[-1].end + possessed.end(), PRODUCT, max_gap=12, gap_ok=SAME_CLAUSE_GAP)
-        pairs = _respective(v, match.start(), markets)
-        if pairs is not None:   # 分別: pairs in order, or nothing when they cannot be paired
+        pairs, rule = _respective(v, match.start(), markets), "rule:market.respective"
+        if pairs is None:
+            pairs, rule = _one_each(v, match.start(), markets), "rule:market.one-each"
+        if pairs is not None:   # 分別 / 一個是…: pairs in order, or nothing when they cannot be paired
             for product, market in pairs:
-                yield product, "targetsMarket", market, "rule:market.respective"
+                yield product, "targetsMarket", market, rule
             continue
         if subject is None:
             subject = launched_product(v, match.start()) or v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
@@ -154,6 +156,29 @@ def _respective(v: SentenceView, pos: int, markets: list[Item]) -> list[tuple[It
         if inside:
             pairs.append((product, inside[0]))
     return pairs
+
+
+# 一個是面向個人PC，一個是面向服務器: clauses that each take one of the products listed before them
+ONE_OF = re.compile(r"\s*(?:一个|一款|一种|另一个|另一款|另一种|前者|后者)\s*(?:则是|是|为|则|主要)?\s*")
+
+
+def _one_each(v: SentenceView, pos: int, markets: list[Item]) -> list[tuple[Item, Item]] | None:
+    """The k-th of a run of clauses opening with 一個是/另一款 pairs with the k-th product listed right before
+    the run; no pairs when the counts differ. None when the trigger's clause does not open so."""
+    clause = v.clause_of(pos)
+    if not ONE_OF.fullmatch(v.norm[v.clause_span(clause)[0]:pos]):
+        return None
+    run = {c for c, start in enumerate(v.clause_starts) if ONE_OF.match(v.norm, start)}
+    first = clause
+    while first - 1 in run:
+        first -= 1
+    last = clause
+    while last + 1 in run:
+        last += 1
+    products = v.listed_before(first, PRODUCT, skip=2)
+    if len(products) != last - first + 1 or not markets:
+        return []
+    return [(products[clause - first], market) for market in markets]
 
 
 def _market_triggers(v: SentenceView) -> Iterator[re.Match]:

@@ -208,7 +208,6 @@ def process_nodes(v: SentenceView) -> Iterator[Found]:
 
 
 NODE_CLAUSE_TAIL = re.compile(r"\s*(?:的)?\s*(?:工艺|制程|制造工艺|工艺制程|工艺节点|制程工艺)?\s*[。.！!]?\s*$")
-BARE_PRODUCT_TAIL = re.compile(r"\s*(?:系列)?\s*$")
 
 
 def _described_by_node_clause(v: SentenceView, node: Item) -> list[Item]:
@@ -218,16 +217,7 @@ def _described_by_node_clause(v: SentenceView, node: Item) -> list[Item]:
     c_start, c_end = v.clause_span(clause)
     if clause == 0 or v.norm[c_start:node.start].strip() or not NODE_CLAUSE_TAIL.fullmatch(v.norm[node.end:c_end]):
         return []
-    products: list[Item] = []
-    for earlier in range(clause - 1, -1, -1):
-        e_start, e_end = v.clause_span(earlier)
-        inside = v.items_in(e_start, e_end)
-        if not inside or not inside[-1].is_a(PRODUCT) or not BARE_PRODUCT_TAIL.fullmatch(v.norm[inside[-1].end:e_end]):
-            break
-        products[:0] = v.list_ending_at(inside[-1], PRODUCT)
-        if v.norm[e_start:v.list_ending_at(inside[-1], PRODUCT)[0].start].strip():
-            break   # the clause that opens the list (…的新品是A系列)
-    return products
+    return v.listed_before(clause, PRODUCT)
 
 
 def _foundry_supports(v: SentenceView) -> Iterator[Found]:
