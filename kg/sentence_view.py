@@ -280,7 +280,8 @@ class SentenceView:
         """What an earlier clause is about, for a later clause that omits its subject: the clause's topic,
         else its first fitting item that no verb or preposition governs (其首款GPU產品MXN100採用…)."""
         head = self.topic(clause)
-        if head is not None:
+        # 中國第二大晶圓代工廠華虹集團已…: a place that opens the clause qualifies the name after it
+        if head is not None and not (head.is_a(("Place",)) and not head.is_a(domain)):
             return head if head.is_a(domain) else None
         c_start, c_end = self.clause_span(clause)
         if ACCORDING_TO.match(self.norm, c_start):

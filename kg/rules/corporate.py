@@ -138,7 +138,13 @@ def subsidiary(v: SentenceView) -> Iterator[Found]:
         if found is not None:
             parent = v.items[it.index - 1]
             gap_start = it.start - (len(lead) - found.start())
-            if parent.is_a(ORG) and parent.end <= gap_start and len(v.norm[parent.end:gap_start].strip()) <= 1 \
+            clause = v.clause_of(it.start)
+            if not v.norm[v.clause_span(clause)[0]:gap_start].strip():
+                # 華虹集團已…，旗下的華力微電子…: the previous clause's subject owns it
+                parent = v.clause_subject(clause - 1, ORG) if clause else None
+                if parent is not None and parent.mention.key != it.mention.key:
+                    yield it, "subsidiaryOf", parent, "rule:subsidiary.owned"
+            elif parent.is_a(ORG) and parent.end <= gap_start and len(v.norm[parent.end:gap_start].strip()) <= 1 \
                     and parent.mention.key != it.mention.key:
                 yield it, "subsidiaryOf", parent, "rule:subsidiary.owned"
     # 兆芯負責圖形業務的子公司格蘭菲 / 阿里全資芯片業務主體平頭哥: parent, a short descriptor, the unit's name
