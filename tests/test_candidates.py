@@ -138,3 +138,69 @@ def test_one_name_key_for_book_title_marks():
     key = default_normalizer().key
     assert key("《晶片與科學法案》") == key("晶片與科學法案") == key("晶片与科学法案")
     assert key("〈星河算〉") == key("星河算")
+
+
+# ------------------------------------------------------------------ review order: structural junk flags
+# Sentences below are made up for these tests; each rule is checked on a name it must flag and on a
+# real-looking name in the same shape it must leave alone.
+
+from kg.candidates import junk_flags, name_flags, sentence_flags  # noqa: E402
+
+
+def test_flag_cut_inside_a_word_or_a_code():
+    assert "cut" in sentence_flags("商星河", "本土廠商星河微今日發布新卡。")          # cuts 廠商
+    assert "cut" in sentence_flags("X9", "該卡支持AX90指令集。")                        # inside a Latin/digit run
+    assert "cut" in sentence_flags("Foo Ba", "英文名稱爲Foo Ba")                        # the text was cut off
+    assert sentence_flags("星河微", "本土廠商星河微今日發布新卡。") == set()
+
+
+def test_flag_part_of_a_known_name():
+    assert "part" in sentence_flags("宇芯", "星宇芯科技發布新卡。", known=["星宇芯科技"])
+    assert sentence_flags("星宇芯科技", "星宇芯科技發布新卡。", known=["星宇芯"]) == set()
+
+
+def test_flag_name_goes_on_or_is_a_modifier():
+    assert "longer" in sentence_flags("北灣微電子", "北灣微電子中心年內啟用。")
+    assert "longer" in sentence_flags("邊端智能", "公司推出邊端智能芯片。", cls="Market")
+    assert "longer" not in sentence_flags("北灣微電子", "北灣微電子股份有限公司今日上市。")   # a legal form is not
+    assert "longer" not in sentence_flags("星河8B", "星河8B服務器芯片已量產。", cls="Chip")
+
+
+def test_flag_sources_persons_events_and_litter():
+    assert "source" in sentence_flags("晨報網", "綜合晨報網、某某等報導，該卡下月上市。")
+    assert "source" in sentence_flags("Foonews", "未能查證Foonews的報道。")
+    assert "person" in sentence_flags("Jane Doe", "研究員張某（Jane Doe）表示，需求很大。")
+    assert "person" in sentence_flags("Smith", "公司收購了Smith團隊。")
+    assert "person" not in sentence_flags("Acme Capital", "投資方包括（Acme Capital）等。")
+    assert "event" in sentence_flags("XDC2030", "公司在首屆開發者大會(XDC2030)上發布新架構。")
+    assert "litter" in sentence_flags("某某算力", "alt not available名家觀點:加強某某算力建設")
+    assert sentence_flags("星河微", "句子裡沒有這個名字。") is None
+
+
+def test_flag_strings_function_words_and_ordinary_words():
+    assert "edge" in name_flags("的星河", "Company") and "edge" in name_flags("星河等", "Company")
+    assert "edge" in name_flags("積極的政策", "Policy")
+    assert "word" in name_flags("編譯器", "SoftwarePlatform")          # one ordinary word
+    assert "word" in name_flags("上半導體", "Company")                 # one character + an ordinary word
+    assert "word" in name_flags("Q股", "Exchange")                     # a share class
+    assert name_flags("編譯器", "Technology") == []                    # Technology names are often words
+    assert name_flags("星河集團", "Company") == []                     # an organisation head makes a name
+    assert name_flags("滬主板", "Exchange") == []                      # place abbreviation + board
+
+
+def test_junk_flags_need_every_sentence_and_titles_keep_de():
+    one_clean = ["本土廠商星河微今日發布新卡。", "星河微、寒武紀等公司參展。"]
+    assert "cut" in junk_flags("商星河", "Company", one_clean[:1])
+    assert junk_flags("星河微", "Company", one_clean) == ()
+    assert junk_flags("促進產業發展的若干措施", "Policy", ["國務院印發《促進產業發展的若干措施》。"]) == ()
+
+
+def test_flagged_candidates_are_listed_after_clean_ones(tmp_path):
+    """A fragment the model found in two documents still comes after a clean name found in one."""
+    ttl = GRAPH.read_text(encoding="utf-8")
+    graph = tmp_path / "graph.ttl"
+    graph.write_text(ttl.replace("翎霄300", "的翎霄").replace("翎霄 300", "的翎霄"), encoding="utf-8")
+    found = candidates(graph)
+    assert [c.id for c in found] == ["XinyiTech", "Lingxiao300"] and found[1].flags == ("edge",)
+    assert "flags edge" in table(found)
+    assert [c.id for c in candidates(graph, review_order=False)] == ["Lingxiao300", "XinyiTech"]
