@@ -49,6 +49,7 @@ __all__ = ["read_document", "parse_document", "split_sentences", "relevance", "f
 # ---------------------------------------------------------------------------------------------
 # Tunables (character counts unless said otherwise)
 
+_BULLETS = frozenset("•●▪■◆◇►▶")
 LONG = 36               # an unfinished line at least this long is always a wrapped line
 SHORT = 24              # lines shorter than this make up a narrow newspaper column
 HEADING_MAX = 30        # longest line that may be a heading
@@ -404,6 +405,7 @@ def _paragraphs(text: str, lines: list[_Line]) -> list[_Para]:
         ln.heading = heading
         ends[i] = heading
 
+    _end_bullet_items(text, lines, ends)
     paras: list[_Para] = []
     i = 0
     while i < count:
@@ -412,6 +414,18 @@ def _paragraphs(text: str, lines: list[_Line]) -> list[_Para]:
         for inset in insets:
             paras.append(_make_para(text, lines, inset))
     return paras
+
+
+def _end_bullet_items(text: str, lines: list[_Line], ends: list[bool]) -> None:
+    """A bulleted item (• 內存優化：…) is a paragraph of its own: the line before it ends, and so does the
+    item at a blank line, though web pages leave such lines without a full stop."""
+    for i, ln in enumerate(lines):
+        if ln.s[0] not in _BULLETS:
+            continue
+        if i:
+            ends[i - 1] = True
+        if i + 1 < len(lines) and text.count("\n", ln.end, lines[i + 1].start) >= 2:
+            ends[i] = True
 
 
 def _column_cluster(line: _Line, nxt: _Line | None) -> bool:

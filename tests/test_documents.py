@@ -440,3 +440,17 @@ def test_repairs_reach_the_build_report(tmp_path):
     report = build(seeds, tmp_path / "out", BuildOptions(use_model=False))
     assert any("page.txt: 1 undecodable byte(s) replaced" in p for p in report.problems), report.problems
     assert "undecodable byte" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
+def test_bulleted_items_are_paragraphs_of_their_own():
+    """Web pages leave list items without a full stop: each bullet line, and the text after a blank
+    line that follows one, is a sentence of its own, not run into its neighbours."""
+    body = "這款加速卡面向雲端推理部署，本段再多寫幾個字讓它成為一行夠長的正文而沒有句號結尾的情況" \
+           "\n\n  • 顯存配置：集成48GB高頻寬記憶體，帶寬可達一點二太字節每秒而不依賴主機內存的支持" \
+           "\n  • 能效表現：在同等算力下功耗較上一代降低三成，適合大規模資料中心部署使用場景" \
+           "\n\n通過與軟件平台的協同調度，這款加速卡可以實現硬件感知的任務分配。"
+    doc = parse_document("標題：測試文件\n" + body)
+    got = [s.text for a in doc.articles for s in split_sentences(a)]
+    assert any(s.startswith("• 顯存配置") and s.endswith("支持") for s in got), got
+    assert any(s.startswith("• 能效表現") and s.endswith("場景") for s in got), got
+    assert any(s.startswith("通過與軟件平台") for s in got), got
