@@ -18,7 +18,7 @@ from kg.rules.common import (
     its_head,
     launched_product,
 )
-from kg.sentence_view import Item, SentenceView
+from kg.sentence_view import LIST_SEPARATOR, Item, SentenceView
 
 
 # what may stand between a market trigger and the market list (面向大規模數據中心, 主要應用於多個行業的…)
@@ -32,6 +32,7 @@ FOR_DOMAIN_TAIL = re.compile(r"\s*(?:等)?\s*(?:多个|各)?\s*(?:领域|行业|
 PRODUCT_KIND_AFTER = re.compile(r"\s*(?:芯片|晶片|加速卡|显卡|gpu|cpu|处理器|服务器|模组|板卡|计算卡|系统|集群|一体机|软件|平台)")
 # 針對金融、科研等關鍵領域開展的安全審查: the markets are where an action happens, not what is aimed at them
 ACTION_AFTER = re.compile(r"\s*(?:等)?\s*(?:关键|重点|重要|敏感)?\s*(?:领域|行业|部门|场景)?\s*(?:开展|进行|实施|发起|展开)")
+COVERAGE_AFTER = re.compile(r"\s*(?:等)?\s*(?:多|全|多个|各类)?\s*(?:场景|领域|市场|应用)?\s*(?:的)?\s*(?:全面|广泛)?\s*覆盖")
 MEANS_LEAD = re.compile(r"\s*(?:凭借|依靠|借助|通过|依托)")
 # 消費級顯卡7G106 / 專業級顯卡7G105: a market that qualifies a product head noun right before the name
 MARKET_HEAD = re.compile(r"\s*(?:级|端)?\s*(?:显卡|芯片|晶片|gpu|cpu|处理器|加速卡|计算卡|板卡|服务器|产品)\s*[「“]?\s*$")
@@ -92,6 +93,18 @@ def markets(v: SentenceView) -> Iterator[Found]:
         if subject is not None:
             for market in markets:
                 yield subject, "targetsMarket", market, "rule:market.in"
+    # 實現AI計算、圖形渲染、科學計算多場景覆蓋: the coverage word comes after the market list
+    for market in v.items:
+        if not market.is_a(MARKET) or (market.index and v.items[market.index - 1].is_a(MARKET)
+                                       and LIST_SEPARATOR.match(v.gap(v.items[market.index - 1], market))):
+            continue
+        listed = market_list(v, market)
+        if not COVERAGE_AFTER.match(v.norm, listed[-1].end):
+            continue
+        subject = v.subject_before(market.start, PRODUCT_OR_ORG, carry=True)
+        if subject is not None and not v.modal_between(subject.end, market.start):
+            for each in listed:
+                yield subject, "targetsMarket", each, "rule:market.coverage"
     # 景嘉微（軍工）、壁切科技（AI）: a name glossed by its market in brackets
     for it in v.items:
         if it.is_a(MARKET) and re.match(r"^\s*[（(]\s*$", v.norm[it.start - 1:it.start]) and it.index:
