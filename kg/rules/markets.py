@@ -201,6 +201,7 @@ def _market_triggers(v: SentenceView) -> Iterator[re.Match]:
 TECH_VERB = re.compile(f"(?:{trigger('tech_use')})(?:了)?"
                        r"\s*(?:\d+(?:\.\d+)?\s*(?:gb|tb|mb|个|颗|片|块|层|组)\s*)?"
                        r"(?P<descriptor>[^，。；、,;：:]{1,16}的)?\s*[“「]?\s*$")   # 採用了經DeepSeek-V2驗證的MLA
+FIELD_AFTER = re.compile(r"\s*(?:等)?\s*(?:新兴|前沿|热门|多个|各)?\s*(?:领域|行业|市场|场景)")
 # 基於RISC-V指令集的玄鐵C906處理器: the technology a product named right after is built with
 TECH_MODIFIES = re.compile(r"\s*[”」]?\s*(?:架构|指令集|技术|工艺)?\s*的\s*")
 
@@ -224,8 +225,11 @@ def technologies(v: SentenceView) -> Iterator[Found]:
         if use is not None and (not name_between or use.group("descriptor")):
             at = head - (len(lead) - use.start())
             subject = launched_product(v, at) or v.subject_before(at, PRODUCT_OR_ORG, carry=True)
-            if subject is not None and not v.modal_between(subject.end, it.start):
-                for tech in v.list_from(it, TECH):
+            techs = v.list_from(it, TECH)
+            # 支持5G和物聯網等新興領域的應用: technologies named as fields of application are markets there
+            if subject is not None and not v.modal_between(subject.end, it.start) \
+                    and not FIELD_AFTER.match(v.norm, techs[-1].end):
+                for tech in techs:
                     yield subject, "usesTechnology", tech, "rule:tech.uses"
                 continue
         # 英偉達CoWoS技術
