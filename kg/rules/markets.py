@@ -228,7 +228,7 @@ def technologies(v: SentenceView) -> Iterator[Found]:
             techs = v.list_from(it, TECH)
             # 支持5G和物聯網等新興領域的應用: technologies named as fields of application are markets there
             if subject is not None and not v.modal_between(subject.end, it.start) \
-                    and not FIELD_AFTER.match(v.norm, techs[-1].end):
+                    and not FIELD_AFTER.match(v.norm, v.list_from(it, TECH + MARKET)[-1].end):
                 for tech in techs:
                     yield subject, "usesTechnology", tech, "rule:tech.uses"
                 continue
