@@ -41,8 +41,8 @@ from typing import Callable
 
 from kg.decode import decode_lenient
 from kg.errors import DecodeError
-from kg.markup import blank_markup, looks_like_html
 from kg.model import Article, Document, OffsetMap, Sentence
+from kg.readers import reader_for_text
 
 __all__ = ["read_document", "parse_document", "split_sentences", "relevance", "find_date"]
 
@@ -184,8 +184,7 @@ def parse_document(
     """The stage after decoding: ``text`` is already decoded (useful in tests and notebooks)."""
     convert = converter or _t2s()
     original = text
-    if looks_like_html(text):   # same length: offsets on the blanked text are offsets in the file
-        text = blank_markup(text)
+    text = reader_for_text(text).to_text(text)   # same length: offsets on it are offsets in the file
     lines = _read_lines(text)
     paragraphs = _paragraphs(text, lines)
     articles = _articles(name, text, paragraphs, convert)

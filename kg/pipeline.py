@@ -26,6 +26,7 @@ from kg.mentions import MentionFinder
 from kg.model import Article, Claim, Document, Mention, Sentence
 from kg.normalize import Normalizer
 from kg.ontology import Ontology
+from kg.readers import INPUT_SUFFIXES, NOT_TEXT_SUFFIXES, formats_named
 from kg.relations import extract_claims
 from kg.rules import check_rules
 from kg.report import BuildReport, Rejection
@@ -42,7 +43,6 @@ MODEL_BATCH = 64
 CACHE_NAME = ".cache"
 #: Evidence sentences per fact carried into the HTML views (graph.ttl keeps up to 5 per fact and document).
 VIEW_EVIDENCE_PER_FACT = 3
-INPUT_SUFFIXES = {".txt", ".text", ".htm", ".html", ".md"}
 
 Progress = Callable[[str], None] | None
 
@@ -303,7 +303,7 @@ class Pipeline:
                     self.progress(f"input: {name}: cannot read ({error.strerror})")
                     continue
                 if path.suffix.lower() not in INPUT_SUFFIXES:
-                    note = f"{name}: no text or HTML suffix; read as {document.encoding} text"
+                    note = f"{name}: no {formats_named('or')} suffix; read as {document.encoding} text"
                     report.problems.append(note)
                     self.progress(f"input: {note}")
                 documents.append(document)
@@ -402,15 +402,6 @@ def build(seeds_dir: Path | str, out_dir: Path | str, options: BuildOptions | No
     return Pipeline(options, progress).build(Path(seeds_dir), Path(out_dir))
 
 
-#: types that are never text: skipped by their suffix, with a note (any other suffix is tried as text)
-NOT_TEXT_SUFFIXES = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".rtf", ".epub", ".png",
-                     ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".svg", ".mp3", ".mp4", ".zip",
-                     ".gz", ".bz2", ".xz", ".7z", ".rar", ".tar", ".exe", ".so", ".bin", ".pyc", ".db", ".sqlite",
-                     # data and code beside the articles (a gold.tsv, an index.csv) are text but not articles
-                     ".tsv", ".csv", ".json", ".jsonl", ".xml", ".yaml", ".yml", ".ttl", ".nt", ".rq", ".py",
-                     ".js", ".css", ".log"}
-
-
 def _input_files(seeds_dir: Path, report: BuildReport | None = None, progress: Progress = None,
                  out_dir: Path | None = None) -> list[tuple[Path, str]]:
     """Every file under ``seeds_dir``, subdirectories included, as ``(path, name)`` sorted by name, the
@@ -495,7 +486,7 @@ def _walk(directory: Path, prefix: str, ancestors: tuple, seen: set, files: list
                     else "device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "special file")
             skipped.append(f"{name}: not a regular file ({kind}), not read")
         elif Path(entry.name).suffix.lower() in NOT_TEXT_SUFFIXES:
-            skipped.append(f"{name}: unsupported type {Path(entry.name).suffix.lower()} (text and HTML only), not read")
+            skipped.append(f"{name}: unsupported type {Path(entry.name).suffix.lower()} ({formats_named()} only), not read")
         elif not os.access(entry.path, os.R_OK):
             skipped.append(f"{name}: unreadable (permission denied), not read")
         else:
