@@ -119,6 +119,8 @@ def _path(store, graph, chain: list[str]) -> Connection:
 
 
 def format_paths(paths: list[Connection], a: str, b: str, *, as_json: bool = False) -> str:
+    """``kg path``'s output for the connections ``paths`` between ``a`` and ``b``: text, one hop a line with its
+    evidence, or JSON (``as_json``)."""
     if as_json:
         return json.dumps([{"entities": list(p.entities), "labels": list(p.labels),
                             "hops": [hop.__dict__ for hop in p.hops]} for p in paths], ensure_ascii=False, indent=2) + "\n"

@@ -49,6 +49,9 @@ Progress = Callable[[str], None] | None
 
 @dataclass(frozen=True)
 class BuildOptions:
+    """How ``build`` runs: the models, the resources, the cache, validation, the export formats, the lock wait
+    (``kg rebuild``'s options; the defaults are its defaults)."""
+
     use_model: bool = True
     lexicon_path: Path | None = None
     ontology_dir: Path | None = None

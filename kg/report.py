@@ -20,6 +20,9 @@ class Rejection:
 
 @dataclass
 class BuildReport:
+    """What a build did, returned by ``build`` and written as ``report.md``: articles kept and dropped, counts
+    of entities and facts, rules fired, rejected claims, input problems, SHACL result, timings."""
+
     model: str = ""
     warnings: list[str] = field(default_factory=list)         # first lines of the report and on stderr
     relation_model: str = "off"                                # the relation model's note (kg/relation_model.py)

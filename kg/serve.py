@@ -89,6 +89,9 @@ _PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-s
 
 @dataclass(frozen=True)
 class ServeOptions:
+    """How ``kg serve`` runs: address, the per-query limits, the worker pool and its lanes, connection limits,
+    the reload interval (``kg serve``'s options; :meth:`check` refuses values it cannot work with)."""
+
     host: str = "127.0.0.1"
     port: int = 8000
     timeout: float = 10.0          # seconds per query
