@@ -52,7 +52,8 @@ _API: dict[str, tuple[str, str]] = {
     # errors (kg/errors.py): the CLI turns each into one line and an exit code
     **{name: ("kg.errors", name) for name in (
         "KgError", "ConfigError", "InputError", "DecodeError", "QueryError", "QuerySyntaxError", "QueryRefused",
-        "ResultTooLarge", "QueryTimeout", "QueryTooHeavy", "ValidationError", "OutputError")},
+        "ResultTooLarge", "QueryTimeout", "QueryTooHeavy", "QueryOutOfMemory", "ServerBusy", "ValidationError",
+        "OutputError")},
 }
 
 __all__ = list(_API)

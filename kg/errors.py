@@ -8,8 +8,10 @@ KgError                      base; never raised itself
 │   ├── QuerySyntaxError     it does not parse (line, column)
 │   ├── QueryRefused         read-only mode refuses it (UPDATE, LOAD, SERVICE)
 │   ├── ResultTooLarge       the answer exceeds the caller's cap
-│   ├── QueryTimeout         it ran past its time limit
-│   └── QueryTooHeavy        it needed more memory than its cap, or the engine failed on it
+│   ├── QueryTimeout         it ran past its time limit (kg query, and kg serve's workers)
+│   ├── QueryTooHeavy        it needed more memory than its cap, or the engine failed on it
+│   ├── QueryOutOfMemory     kg serve: it needed more memory than a query worker may use
+│   └── ServerBusy           kg serve: the long-query lane is full (HTTP 503, Retry-After)
 ├── ValidationError          the built graph does not conform to the SHACL shapes (exit 1)
 └── OutputError              the environment: the exports cannot be written (not a directory, read-only,
                              no space, file size limit, another rebuild holds the lock) (exit 3)
@@ -62,6 +64,14 @@ class QueryTimeout(QueryError):
 
 class QueryTooHeavy(QueryError):
     """The query needed more memory than its cap, or the engine failed on it; it was stopped."""
+
+
+class QueryOutOfMemory(QueryError):
+    """``kg serve``: a query needed more memory than a worker may use and was stopped."""
+
+
+class ServerBusy(QueryError):
+    """``kg serve``: the long lane is full (for everyone, or for this client): try again later."""
 
 
 class ValidationError(KgError):

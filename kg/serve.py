@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from kg.errors import InputError, KgError, QueryError
+from kg.errors import InputError, KgError, QueryError, QueryOutOfMemory, QueryTimeout, ServerBusy
 
 __all__ = ["ServeOptions", "QueryPool", "QueryTimeout", "ServerBusy", "QueryOutOfMemory", "SparqlServer",
            "negotiate", "unacceptable", "serve_forever", "start_server"]
@@ -124,18 +124,6 @@ class ServeOptions:
                 problems.append(f"{name.replace('_', '-')} must be at least 1 (got {getattr(self, name)})")
         if problems:
             raise InputError("; ".join(problems))
-
-
-class QueryTimeout(QueryError):
-    """A query ran past its time limit and was stopped."""
-
-
-class ServerBusy(QueryError):
-    """The long lane is full (for everyone, or for this client): try again later."""
-
-
-class QueryOutOfMemory(QueryError):
-    """A query needed more memory than a worker may use and was stopped."""
 
 
 def _media_candidates(accept: str, requested: str) -> list[str]:
