@@ -19,6 +19,7 @@ from pathlib import Path
 
 from kg import resources
 from kg.errors import ConfigError, InputError
+from kg.model import is_a
 from kg.namespaces import ID_NS as ID
 from kg.namespaces import KG_NS as KG
 from kg.namespaces import RDF_PREDICATE, RDF_SUBJECT, RDF_TYPE, RDFS_LABEL
@@ -142,10 +143,12 @@ def table(cands: list[Candidate], *, width: int = 60) -> str:
 # moves the candidate down the list (it stays listed, with its flags, for the reviewer to overrule).
 # A sentence-context flag needs every sentence of the candidate to show it, so one clean sentence clears it.
 
-#: classes whose members are proper names: a plain dictionary word is not one of them (Market, Technology
-#: and Policy names often are ordinary words: 金融, 封裝, 出口管制)
-_NAME_CLASSES = frozenset({"Company", "Organization", "GovernmentAgency", "ResearchInstitution", "Exchange", "Fund",
-                           "Product", "Chip", "Architecture", "SoftwarePlatform", "System"})
+def _proper_name_class(cls: str) -> bool:
+    """Organisations and products have proper names: a plain dictionary word is not one of them (Market,
+    Technology and Policy names often are ordinary words: 金融, 封裝, 出口管制)."""
+    return is_a(cls, "Organization") or is_a(cls, "Product")
+
+
 #: function characters a name does not start or end with (particles, conjunctions, prepositions, copula)
 _BAD_START = frozenset("的了与及或等把被对从向将也都就而并又还在")
 _BAD_END = frozenset("的了和与及或等在是说称将把被从向对也都就而并又于为")
@@ -241,9 +244,9 @@ def name_flags(name: str, cls: str) -> list[str]:
     flags = []
     if folded and (folded[0] in _BAD_START or folded[-1] in _BAD_END or "的" in folded[1:-1]):
         flags.append("edge")
-    if cls in _NAME_CLASSES and re.fullmatch(r"[a-z]股", folded):
+    if _proper_name_class(cls) and re.fullmatch(r"[a-z]股", folded):
         flags.append("word")            # a share class (A股, H股), not a market or an exchange
-    elif cls in _NAME_CLASSES and _HAN.search(folded) and not _ORG_HEAD.search(folded):
+    elif _proper_name_class(cls) and _HAN.search(folded) and not _ORG_HEAD.search(folded):
         tags = _pos_tags()
         parts = [folded[a:b] for a, b in _words(folded)]
         if tags.get(folded) in _COMMON_POS:
@@ -303,7 +306,7 @@ def sentence_flags(name: str, sentence: str, known: list[str] = (), cls: str = "
                 i = fs.find(k, i + 1)
             if "part" in flags:
                 break
-        if _HEAD_AFTER.match(after) or (cls in ("Market", "Technology") and _PRODUCT_AFTER.match(after)):
+        if _HEAD_AFTER.match(after) or ((is_a(cls, "Market") or is_a(cls, "Technology")) and _PRODUCT_AFTER.match(after)):
             flags.add("longer")
         if _EVENT_BEFORE.search(before) or _EVENT_AFTER.match(after):
             flags.add("event")
