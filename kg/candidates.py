@@ -24,6 +24,7 @@ from kg.namespaces import ID_NS as ID
 from kg.namespaces import KG_NS as KG
 from kg.namespaces import RDF_PREDICATE, RDF_SUBJECT, RDF_TYPE, RDFS_LABEL
 from kg.namespaces import SKOS_ALT_LABEL as SKOS_ALT
+from kg.ner_features import jieba_tokenizer
 
 DEFAULT_GRAPH = Path("exports/graph.ttl")
 DEFAULT_LEXICON = resources.lexicon_path()
@@ -192,18 +193,6 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @lru_cache(maxsize=1)
-def _tokenizer():
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tk = jieba.Tokenizer()
-    tk.initialize()
-    return tk
-
-
-@lru_cache(maxsize=1)
 def _pos_tags() -> dict[str, str]:
     """Part of speech of each word in jieba's shipped dictionary (``word freq tag`` lines)."""
     import jieba
@@ -231,7 +220,7 @@ def _fold(text: str) -> str:
 
 def _words(folded: str) -> list[tuple[int, int]]:
     spans, pos = [], 0
-    for word in _tokenizer().cut(folded, HMM=True):
+    for word in jieba_tokenizer().cut(folded, HMM=True):
         spans.append((pos, pos + len(word)))
         pos += len(word)
     return spans
@@ -289,7 +278,7 @@ def sentence_flags(name: str, sentence: str, known: list[str] = (), cls: str = "
         else:
             if words is None:
                 words = _words(fs)
-            tk = _tokenizer()
+            tk = jieba_tokenizer()
             for a, b in words:
                 if b - a > 1 and (a < s < b or a < e < b):
                     outside = fs[a:s] if a < s < b else fs[e:b]

@@ -60,7 +60,8 @@ _TRIG_RE = re.compile("(?=(" + "|".join(re.escape(w) for w, _ in _TRIG_LIST) + "
 
 
 @lru_cache(maxsize=1)
-def _jieba():
+def jieba_tokenizer():
+    """jieba's shipped dictionary as one initialised tokenizer, shared by the NER features and kg candidates."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -87,7 +88,7 @@ def char_class(ch: str) -> str:
 
 def word_positions(norm: str) -> list[str]:
     """Per character of ``norm`` (the Simplified lower-case view): jieba position + length + frequency."""
-    tk = _jieba()
+    tk = jieba_tokenizer()
     out = [""] * len(norm)
     pos = 0
     for word in tk.cut(norm, HMM=True):
