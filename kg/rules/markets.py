@@ -131,16 +131,30 @@ MARKET_LIST_GOES_ON = re.compile(r"\s*(?:等)?\s*(?:多个|各|各个|特定|众
 
 
 def market_list(v: SentenceView, first: Item) -> list[Item]:
-    """``first`` and the markets coordinated after it, across 等…領域的 and ，以及 joints."""
+    """``first`` and the markets coordinated after it, across 等…領域的 and ，以及 joints and compounds of two
+    markets (辦公桌面筆記本電腦: 桌面 and 筆記本電腦 side by side, no separator)."""
     listed = v.list_from(first, MARKET)
     while True:
         joint = MARKET_LIST_GOES_ON.match(v.norm, listed[-1].end)
         if joint is None:
-            return listed
+            more = _market_right_after(v, listed[-1])
+            if more is None:
+                return listed
+            listed += v.list_from(more, MARKET)
+            continue
         more = v.first_after(joint.end(), MARKET, max_gap=4, gap_ok=MARKET_LEAD)
         if more is None or more.index != listed[-1].index + 1:
             return listed
         listed += v.list_from(more, MARKET)
+
+
+def _market_right_after(v: SentenceView, market: Item) -> Item | None:
+    """The market that starts where ``market`` ends, with nothing in between."""
+    if market.index + 1 < len(v.items):
+        nxt = v.items[market.index + 1]
+        if nxt.is_a(MARKET) and not v.gap(market, nxt).strip():
+            return nxt
+    return None
 
 
 RESPECTIVELY = re.compile(r"分别\s*(?:是|为)?\s*(?:主要)?\s*$")
