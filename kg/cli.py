@@ -34,8 +34,8 @@ def main() -> None:
               help="Lexicon TSV to use (default: ontology/lexicon.tsv).")
 @click.option("--wait", "lock_wait", type=click.FloatRange(min=0), default=60.0, show_default=True,
               help="Seconds to wait while another rebuild writes to OUT (then exit 3 naming its pid).")
-@click.option("--validate/--no-validate", default=None,
-              help="Force or skip SHACL validation (default: validate graphs up to 120k triples).")
+@click.option("--validate/--no-validate", default=True, show_default=True,
+              help="SHACL validation of the whole graph (runs while the exports are written).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory of per-article extraction results reused between rebuilds (default: OUT/.cache).")
 @click.option("--no-cache", is_flag=True, help="Extract every article afresh and keep no cache.")
@@ -43,7 +43,7 @@ def main() -> None:
               help="Also write an optional export: parquet = facts.parquet (needs pyarrow).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary (and warnings).")
 def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, require_model: bool, allow_empty: bool,
-            lexicon_path: Path | None, lock_wait: float, validate: bool | None, cache_dir: Path | None,
+            lexicon_path: Path | None, lock_wait: float, validate: bool, cache_dir: Path | None,
             no_cache: bool, extra_formats: tuple[str, ...], quiet: bool) -> None:
     """Read every article in SEEDS and write graph.ttl, graph.nt, graph.html and report.md to OUT.
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import bisect
 import os
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,8 +34,6 @@ from kg.report import BuildReport, Rejection
 from kg.resolve import Resolver
 from kg.sentence_view import SentenceView
 
-#: SHACL validation is quadratic-ish in pySHACL; larger graphs skip it unless asked (see README).
-VALIDATE_MAX_TRIPLES = 120_000
 #: Longer "sentences" (pages without punctuation) are cut at clause marks into windows of this size.
 MAX_SENTENCE = 400
 #: Articles handed to the NER model at a time (it batches and may fork internally).
@@ -63,7 +62,7 @@ class BuildOptions:
     #: per-article extraction results reused between rebuilds (kg/cache.py): None = ``OUT/.cache``
     cache: bool = True
     cache_dir: Path | None = None
-    validate: bool | None = None          # None: validate graphs up to VALIDATE_MAX_TRIPLES
+    validate: bool = True                 # SHACL over the whole graph (kg.ontology.Ontology.validate)
     formats: tuple[str, ...] = tuple(exporters.REGISTRY)
     #: a NER (or present relation) model that cannot be loaded is an error, not a warning
     require_model: bool = False
@@ -83,13 +82,6 @@ class BuiltGraph:
     all_triples: set = field(default_factory=set, repr=False)
     turtle: str = ""
     ntriples: str = ""
-    _rdflib: object = field(default=None, repr=False)
-
-    def rdflib_graph(self):
-        """The whole graph as rdflib (SHACL validation)."""
-        if self._rdflib is None:
-            self._rdflib = to_rdflib(self.all_triples)
-        return self._rdflib
 
     def view_graph(self):
         """The graph with a few evidence sentences per fact: what a browser view needs to show."""
@@ -220,9 +212,14 @@ class Pipeline:
                 built.all_triples = builder.triples
                 built.turtle, built.ntriples = builder.serialise(built.all_triples)
             report.triples = len(built.all_triples)
-            self._validate(built, report)
-            report.seconds_total = time.perf_counter() - started  # provisional, for the report export
-            self._export(built, target, report)
+            validation = self._start_validation(built, report)
+
+            def before_report() -> None:
+                if validation is not None:
+                    validation.finish()
+                report.seconds_total = time.perf_counter() - started  # provisional, for the report export
+
+            self._export(built, target, report, before_report)
         report.seconds_total = time.perf_counter() - started
         return report
 
@@ -357,34 +354,28 @@ class Pipeline:
         return Fact(subject.id, claim.predicate, claim.obj if figure else obj.id, article.doc_name,
                     claim.sentence.text.strip(), start, end, claim.rule, claim.confidence)
 
-    def _validate(self, built: BuiltGraph, report: BuildReport) -> None:
-        wanted = self.options.validate
-        if wanted is None:
-            wanted = report.triples <= VALIDATE_MAX_TRIPLES
-        if not wanted:
-            report.shacl = ("skipped (--no-validate)" if self.options.validate is False else
-                            f"skipped ({report.triples} triples > {VALIDATE_MAX_TRIPLES}; `kg rebuild --validate` forces it)")
-            return
-        with report.timer("shacl"):
-            conforms, text = self.ontology.validate(built.rdflib_graph())
-        report.shacl = "conforms" if conforms else "DOES NOT CONFORM"
-        report.shacl_ok = conforms
-        if not conforms:
-            report.shacl_text = text
+    def _start_validation(self, built: BuiltGraph, report: BuildReport) -> "_Validation | None":
+        """SHACL over the whole graph, in a thread: the validator releases the GIL, so it runs while the
+        exports are written; the report waits for it."""
+        if not self.options.validate:
+            report.shacl = "skipped (--no-validate)"
+            return None
+        return _Validation(self.ontology, built.ntriples, report)
 
-    def _export(self, built: BuiltGraph, target: "exporters.ExportDir", report: BuildReport) -> None:
+    def _export(self, built: BuiltGraph, target: "exporters.ExportDir", report: BuildReport,
+                before_report: Callable[[], None]) -> None:
         """Every exporter writes into a fresh staging version; only a complete set is published (one
-        symlink switch, see kg/exporters/__init__.py). Cannot write: OutputError, the old set untouched."""
+        symlink switch, see kg/exporters/__init__.py). Cannot write: OutputError, the old set untouched.
+        ``before_report`` runs right before the report is written (or after the last export without one)."""
         staging = None
         try:
             staging = target.new_staging()
             for name in self.options.formats:
-                with report.timer(f"export:{name}"):
-                    try:
-                        exporters.get(name)(built, staging)
-                    except ImportError as error:
-                        report.problems.append(f"export {name} unavailable: {error}")
-                fault_point(f"export:{name}")
+                if name != "report":
+                    _write_export(name, built, staging, report)
+            before_report()
+            if "report" in self.options.formats:
+                _write_export("report", built, staging, report)
             manifest = {"articles_kept": report.kept, "entities": sum(report.entities_per_class.values()),
                         "triples": report.triples, "documents": len(built.documents)}
             report.outputs = [p.name for p in target.publish(staging, manifest)]
@@ -397,6 +388,47 @@ class Pipeline:
             if staging is not None:
                 target.discard(staging)
             raise
+
+
+def _write_export(name: str, built: BuiltGraph, staging: Path, report: BuildReport) -> None:
+    with report.timer(f"export:{name}"):
+        try:
+            exporters.get(name)(built, staging)
+        except ImportError as error:
+            report.problems.append(f"export {name} unavailable: {error}")
+    fault_point(f"export:{name}")
+
+
+class _Validation:
+    """SHACL validation of a finished graph in a background thread; :meth:`finish` waits for it and puts
+    the verdict into the report (an error inside the validator is raised there)."""
+
+    def __init__(self, ontology: Ontology, ntriples: str, report: BuildReport):
+        self._report = report
+        self._outcome: tuple[bool, str] | BaseException | None = None
+        self._seconds = 0.0
+        self._thread = threading.Thread(target=self._run, args=(ontology, ntriples), name="kg-shacl", daemon=True)
+        self._thread.start()
+
+    def _run(self, ontology: Ontology, ntriples: str) -> None:
+        started = time.perf_counter()
+        try:
+            self._outcome = ontology.validate(ntriples)
+        except BaseException as error:  # handed to the build thread by finish()
+            self._outcome = error
+        self._seconds = time.perf_counter() - started
+
+    def finish(self) -> None:
+        self._thread.join()
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        conforms, text = self._outcome
+        report = self._report
+        report.timings["shacl"] = self._seconds
+        report.shacl = "conforms" if conforms else "DOES NOT CONFORM"
+        report.shacl_ok = conforms
+        if not conforms:
+            report.shacl_text = text
 
 
 def build(seeds_dir: Path | str, out_dir: Path | str, options: BuildOptions | None = None,

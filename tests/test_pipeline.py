@@ -136,3 +136,28 @@ def test_pipeline_report_lists_dropped_columns(tmp_path):
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "| 000_01e9f8b696474cfd.txt | 國產算力GPGPU的挑戰與機遇 | yes |" in report
     assert "流動性充裕 A股兩融再破2萬億 | no |" in report
+
+
+def test_every_build_is_validated_and_a_failing_graph_still_exports(tmp_path):
+    """SHACL runs on every build (beside the exports, in a thread): a graph that fails the shapes gives
+    exit code 1, the SHACL report in report.md, and the exports all the same."""
+    from kg.ontology import DEFAULT_DIR
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text(GPU_TEXT, encoding="utf-8")
+    assert build(seeds, tmp_path / "ok", RULES).shacl == "conforms"
+
+    strict = tmp_path / "ontology"
+    shutil.copytree(DEFAULT_DIR, strict)
+    shapes = (strict / "shapes.ttl").read_text(encoding="utf-8")
+    # every evidence record must now name two documents: none does
+    shapes = shapes.replace("sh:path kg:document ;\n        sh:minCount 1 ; sh:maxCount 1 ;",
+                            "sh:path kg:document ;\n        sh:minCount 2 ;")
+    assert "sh:minCount 2" in shapes
+    (strict / "shapes.ttl").write_text(shapes, encoding="utf-8")
+    options = BuildOptions(use_model=False, ontology_dir=strict, formats=("turtle", "ntriples", "report"))
+    report = build(seeds, tmp_path / "bad", options)
+    assert report.shacl == "DOES NOT CONFORM" and report.exit_code == 1
+    assert (tmp_path / "bad" / "graph.ttl").read_bytes() == (tmp_path / "ok" / "graph.ttl").read_bytes()
+    assert "## SHACL report" in (tmp_path / "bad" / "report.md").read_text(encoding="utf-8")
