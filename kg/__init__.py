@@ -53,7 +53,7 @@ _API: dict[str, tuple[str, str]] = {
     **{name: ("kg.errors", name) for name in (
         "KgError", "ConfigError", "InputError", "DecodeError", "QueryError", "QuerySyntaxError", "QueryRefused",
         "ResultTooLarge", "QueryTimeout", "QueryTooHeavy", "QueryOutOfMemory", "ServerBusy", "ValidationError",
-        "OutputError")},
+        "OutputError", "ClusterError")},
 }
 
 __all__ = list(_API)

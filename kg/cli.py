@@ -41,14 +41,20 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True, help="Extract every article afresh and keep no cache.")
 @click.option("--format", "extra_formats", multiple=True, type=click.Choice(["parquet"]),
               help="Also write an optional export: parquet = facts.parquet (needs pyarrow).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Extract on a local Dask cluster of N worker processes (needs dask[distributed]).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Extract on a running Dask cluster: its scheduler's address, e.g. tcp://10.0.0.5:8786.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary (and warnings).")
 def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, require_model: bool, allow_empty: bool,
             lexicon_path: Path | None, lock_wait: float, validate: bool, cache_dir: Path | None,
-            no_cache: bool, extra_formats: tuple[str, ...], quiet: bool) -> None:
+            no_cache: bool, extra_formats: tuple[str, ...], workers: int | None, scheduler: str | None,
+            quiet: bool) -> None:
     """Read every article in SEEDS and write graph.ttl, graph.nt, graph.html and report.md to OUT.
 
     Exit codes: 0 built, 1 built but fails SHACL, 2 bad input or configuration, 3 the environment
-    (OUT cannot be written, no space, file size limit, another rebuild holds OUT)."""
+    (OUT cannot be written, no space, file size limit, another rebuild holds OUT, the Dask cluster
+    cannot be reached)."""
     import signal
 
     if hasattr(signal, "SIGXFSZ"):   # over `ulimit -f`: let the write fail with EFBIG, not kill us silently
@@ -59,6 +65,8 @@ def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, require_model: bool,
         from kg.pipeline import BuildOptions, build   # inside: a bad triggers.tsv is a ConfigError at import
 
         check_out_dir(out_dir)   # exit 3 before the models load
+        if workers is not None and scheduler is not None:
+            raise ConfigError("--workers starts a local cluster and --scheduler uses a running one: give one of them")
         if "parquet" in extra_formats:
             import importlib.util
 
@@ -67,7 +75,7 @@ def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, require_model: bool,
         from kg.exporters import REGISTRY
         options = BuildOptions(use_model=not no_model, validate=validate, require_model=require_model,
                                allow_empty=allow_empty, lexicon_path=lexicon_path, lock_wait=lock_wait,
-                               cache=not no_cache, cache_dir=cache_dir,
+                               cache=not no_cache, cache_dir=cache_dir, workers=workers, scheduler=scheduler,
                                formats=tuple(REGISTRY) + tuple(dict.fromkeys(extra_formats)))
         report = build(seeds_dir, out_dir, options, progress=progress)
     except KgError as error:

@@ -13,8 +13,9 @@ KgError                      base; never raised itself
 │   ├── QueryOutOfMemory     kg serve: it needed more memory than a query worker may use
 │   └── ServerBusy           kg serve: the long-query lane is full (HTTP 503, Retry-After)
 ├── ValidationError          the built graph does not conform to the SHACL shapes (exit 1)
-└── OutputError              the environment: the exports cannot be written (not a directory, read-only,
-                             no space, file size limit, another rebuild holds the lock) (exit 3)
+├── OutputError              the environment: the exports cannot be written (not a directory, read-only,
+│                            no space, file size limit, another rebuild holds the lock) (exit 3)
+└── ClusterError             the environment: Dask missing, its scheduler unreachable, a worker lost (exit 3)
 """
 from __future__ import annotations
 
@@ -84,5 +85,12 @@ class OutputError(KgError):
     """The environment, not the input: the exports cannot be written (``--out`` is a file or under one,
     read-only, no space left, a file size limit, another rebuild holds the lock). The previous exports
     are left as they were."""
+
+    exit_code = 3
+
+
+class ClusterError(KgError):
+    """``kg rebuild --workers/--scheduler``: Dask is not installed, the scheduler cannot be reached, or a
+    worker died (exit 3: the environment)."""
 
     exit_code = 3

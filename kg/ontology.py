@@ -16,7 +16,7 @@ from rdflib.collection import Collection
 
 from . import resources
 from .errors import ConfigError
-from .namespaces import KG, OWL, RDF, RDFS, SH, XSD_NS
+from .namespaces import KG, OWL, RDF, RDFS, SH, XSD_NS, XSD_STRING
 
 DEFAULT_DIR = resources.ontology_dir()
 TBOX_FILE = "kg.ttl"
@@ -392,16 +392,13 @@ def _check_shapes(tbox: Graph, shapes: Graph) -> list[str]:
     return problems
 
 
-_XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
-
-
 def shacl_result_rows(results: Graph) -> set[tuple]:
     """The results of a SHACL report graph as comparable rows (focus node, path, value, constraint component,
     message, severity), to compare two validators: the source shape is left out (often a blank node),
     literals compare by value ("64"^^xsd:double is "64.0"^^xsd:double; a plain literal is an xsd:string)."""
     def same(term):
         if isinstance(term, Literal):
-            return term.datatype or (None if term.language else _XSD_STRING), term.language, term.toPython()
+            return term.datatype or (None if term.language else URIRef(XSD_STRING)), term.language, term.toPython()
         return term
     fields = (SH.focusNode, SH.resultPath, SH.value, SH.sourceConstraintComponent, SH.resultMessage,
               SH.resultSeverity)

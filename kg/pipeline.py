@@ -5,6 +5,8 @@ seeds/* ─► documents ─► mentions (rules + model) ─► claims ─► re
 from __future__ import annotations
 
 import bisect
+import contextlib
+import functools
 import os
 import stat
 import threading
@@ -27,6 +29,7 @@ from kg.mentions import MentionFinder
 from kg.model import Article, Claim, Document, Mention, Sentence
 from kg.normalize import Normalizer
 from kg.ontology import Ontology
+from kg.parallel import map_locally
 from kg.readers import INPUT_SUFFIXES, NOT_TEXT_SUFFIXES, formats_named
 from kg.relations import extract_claims
 from kg.rules import check_rules
@@ -70,6 +73,10 @@ class BuildOptions:
     allow_empty: bool = False
     #: seconds to wait for another rebuild writing to the same out directory (then exit 3)
     lock_wait: float = 60.0
+    #: extract on a local Dask cluster of this many worker processes, or on the cluster whose scheduler this
+    #: is (tcp://HOST:PORT); neither: in this process (kg/parallel.py)
+    workers: int | None = None
+    scheduler: str | None = None
 
 
 @dataclass
@@ -188,6 +195,21 @@ class Pipeline:
         return with_context(view.norm, view.sentences,
                             _merge(self.finder.find(view.article.text, view.norm), extra or []))
 
+    def extract_views(self, views: list["_ArticleView"], report: BuildReport | None = None
+                      ) -> list[tuple[list[Mention], list[Claim]]]:
+        """The (mentions, claims) of each article: the NER model over the whole batch, then per article the
+        rule mentions, the document context and the claims. A pure function of the articles and the
+        resources: kg/cache.py stores it, kg/parallel.py runs it on Dask workers."""
+        with _timed(report, "mentions"):
+            found = self.model.find([v.article for v in views]) if self.model is not None else [[] for _ in views]
+        extracted = []
+        for view, extra in zip(views, found):
+            with _timed(report, "mentions"):
+                mentions = self.article_mentions(view, extra)
+            with _timed(report, "claims"):
+                extracted.append((mentions, self._claims(view, mentions)))
+        return extracted
+
     # -- the build -----------------------------------------------------------------------------------
     def build(self, seeds_dir: Path, out_dir: Path) -> BuildReport:
         started = time.perf_counter()
@@ -237,42 +259,28 @@ class Pipeline:
 
     def _extract(self, documents: list[Document], articles: list[Article], report: BuildReport,
                  cache: ExtractionCache | None = None) -> GraphBuilder:
-        """Article by article (the model in batches): mentions → claims → checked facts. Only the facts
-        are kept, so memory follows the graph, not the corpus. Mentions and claims of an article the
-        ``cache`` holds are taken from it (the model runs only on the others)."""
+        """Batch by batch (the model's batches), here or on Dask workers: mentions → claims; then, article by
+        article and in order, here: checked facts. Only the facts are kept, so memory follows the graph, not
+        the corpus. Mentions and claims of an article the ``cache`` holds are taken from it."""
         resolver = Resolver(self.lexicon, self.normalizer)
         builder = GraphBuilder()
         mentions_seen = claims_seen = 0
-        for batch_start in range(0, len(articles), MODEL_BATCH):
-            batch = articles[batch_start:batch_start + MODEL_BATCH]
-            with report.timer("cache"):
-                cached = [cache.get(a) if cache is not None else None for a in batch]
-            with report.timer("mentions"):
-                views = [self.article_view(a) for a in batch]
-                todo = [a for a, c in zip(batch, cached) if c is None]
-                found = iter(self.model.find(todo) if self.model is not None and todo else [[] for _ in todo])
-            for view, hit in zip(views, cached):
-                if hit is not None:
-                    mentions, claims = hit
-                else:
-                    with report.timer("mentions"):
-                        mentions = self.article_mentions(view, next(found))
-                    with report.timer("claims"):
-                        claims = self._claims(view, mentions)
-                    if cache is not None:
+        work = self._batches(articles, report, cache)
+        with self._cluster() as cluster:
+            if cluster is None:
+                done = map_locally(functools.partial(self.extract_views, report=report), work)
+            else:
+                done = cluster.map_in_order(functools.partial(extract_on_worker, self.options), work)
+            for (views, cached), fresh in done:
+                fresh = iter(fresh)
+                for view, hit in zip(views, cached):
+                    mentions, claims = hit if hit is not None else next(fresh)
+                    if hit is None and cache is not None:
                         with report.timer("cache"):
                             cache.put(view.article, mentions, claims)
-                with report.timer("claims"):
-                    report.model_claims += sum(1 for c in claims if c.rule.startswith("model:"))
-                    report.rules_fired.update(c.rule for c in claims)
-                with report.timer("resolution+ontology"):
-                    self._add_mentions(view, mentions, resolver, builder)
-                    for claim in claims:
-                        fact = self._check(claim, resolver, report)
-                        if fact is not None:
-                            builder.add_fact(fact)
-                mentions_seen += len(mentions)
-                claims_seen += len(claims)
+                    self._add_article(view, mentions, claims, resolver, builder, report)
+                    mentions_seen += len(mentions)
+                    claims_seen += len(claims)
         if cache is not None:
             report.articles_reused, report.articles_extracted = cache.hits, cache.misses
             cache.prune()
@@ -286,6 +294,38 @@ class Pipeline:
         report.count_entities(resolver.entities.values())
         report.facts_per_predicate = builder.facts_per_predicate()
         return builder
+
+    def _batches(self, articles: list[Article], report: BuildReport, cache: ExtractionCache | None):
+        """The model's batches, each as ((its views, its cache hits or None), the views still to extract)."""
+        for batch_start in range(0, len(articles), MODEL_BATCH):
+            batch = articles[batch_start:batch_start + MODEL_BATCH]
+            with report.timer("cache"):
+                cached = [cache.get(a) if cache is not None else None for a in batch]
+            with report.timer("mentions"):
+                views = [self.article_view(a) for a in batch]
+            yield (views, cached), [v for v, hit in zip(views, cached) if hit is None]
+
+    def _cluster(self):
+        """The Dask cluster the options ask for (kg/parallel.py), else a context that gives None."""
+        if self.options.workers is None and self.options.scheduler is None:
+            return contextlib.nullcontext()
+        from kg.parallel import Cluster
+
+        self.progress("starting Dask " + (f"client of {self.options.scheduler}" if self.options.scheduler
+                                          else f"local cluster of {self.options.workers} worker(s)"))
+        return Cluster(self.options.workers, self.options.scheduler)
+
+    def _add_article(self, view: "_ArticleView", mentions: list[Mention], claims: list[Claim], resolver: Resolver,
+                     builder: GraphBuilder, report: BuildReport) -> None:
+        with report.timer("claims"):
+            report.model_claims += sum(1 for c in claims if c.rule.startswith("model:"))
+            report.rules_fired.update(c.rule for c in claims)
+        with report.timer("resolution+ontology"):
+            self._add_mentions(view, mentions, resolver, builder)
+            for claim in claims:
+                fact = self._check(claim, resolver, report)
+                if fact is not None:
+                    builder.add_fact(fact)
 
     def _read(self, files: list[tuple[Path, str]], report: BuildReport) -> list[Document]:
         documents = []
@@ -388,6 +428,25 @@ class Pipeline:
             if staging is not None:
                 target.discard(staging)
             raise
+
+
+_WORKER_PIPELINES: dict[BuildOptions, Pipeline] = {}   # in a Dask worker process: one per build's options
+
+
+def extract_on_worker(options: BuildOptions, articles: list[Article]) -> list[tuple[list[Mention], list[Claim]]]:
+    """A Dask task (kg/parallel.py): :meth:`Pipeline.extract_views` of ``articles`` in a worker process, with
+    the pipeline of ``options`` loaded once per process."""
+    pipeline = _WORKER_PIPELINES.get(options)
+    if pipeline is None:
+        pipeline = Pipeline(options)
+        if pipeline.model is not None:
+            pipeline.model.processes = 1   # the worker is the process: no fork pool of its own
+        _WORKER_PIPELINES[options] = pipeline
+    return pipeline.extract_views([pipeline.article_view(a) for a in articles])
+
+
+def _timed(report: BuildReport | None, stage: str):
+    return report.timer(stage) if report is not None else contextlib.nullcontext()
 
 
 def _write_export(name: str, built: BuiltGraph, staging: Path, report: BuildReport) -> None:
