@@ -58,7 +58,7 @@ def markets(v: SentenceView) -> Iterator[Found]:
             for market in listed:
                 yield subject, "targetsMarket", market, "rule:market.for-domain"
     for match in _market_triggers(v):
-        first = v.first_after(match.end(), MARKET, max_gap=6, gap_ok=MARKET_LEAD)
+        first = v.first_after(match.end(), MARKET, max_gap=6, gap_ok=MARKET_LEAD) or _after_unknown_members(v, match.end())
         if first is None:
             continue
         markets = [m for m in market_list(v, first) if not PRODUCT_KIND_AFTER.match(v.norm, m.end)]
@@ -206,6 +206,18 @@ def _one_each(v: SentenceView, pos: int, markets: list[Item]) -> list[tuple[Item
     if len(products) != last - first + 1 or not markets:
         return []
     return [(products[clause - first], market) for market in markets]
+
+
+# 應用於服務器、數據中心、雲計算等領域: a list may open with members no name covers (服務器)
+UNKNOWN_MEMBERS = re.compile(r"^[\s「」“”]*(?:了|于|在|到|至)?\s*(?:[^，。；、,;：:（）()\s]{1,6}\s*、\s*){1,3}$")
+
+
+def _after_unknown_members(v: SentenceView, pos: int) -> Item | None:
+    """The first market after ``pos`` when only list members that are no names stand before it."""
+    nxt = next((it for it in v.items if it.start >= pos), None)
+    if nxt is not None and nxt.is_a(MARKET) and UNKNOWN_MEMBERS.match(v.norm[pos:nxt.start]):
+        return nxt
+    return None
 
 
 def _market_triggers(v: SentenceView) -> Iterator[re.Match]:
