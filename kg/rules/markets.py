@@ -246,8 +246,16 @@ def technologies(v: SentenceView) -> Iterator[Found]:
                 yield product, "usesTechnology", it, "rule:tech.modifier"
                 continue
         prev = v.items[it.index - 1] if it.index else None
-        # a name between the verb and the technology only inside a descriptor ending in 的
-        name_between = prev is not None and prev.end > head - (len(lead) - use.start()) if use is not None else False
+        before = prev
+        listed = v.list_ending_at(it, TECH + PRODUCT)
+        if use is None and len(listed) > 1 and not any(m.is_a(TECH) for m in listed[:-1]):
+            # 搭載GDDR6X和chiplet技術: the verb stands before a list whose first technology this is
+            head = v.owner_start(listed[0])
+            lead = v.norm[max(0, head - 20):head]
+            use = TECH_VERB.search(lead)
+            before = v.items[listed[0].index - 1] if listed[0].index else None
+        # a name between the verb and the technology (or its list) only inside a descriptor ending in 的
+        name_between = before is not None and before.end > head - (len(lead) - use.start()) if use is not None else False
         if use is not None and (not name_between or use.group("descriptor")):
             at = head - (len(lead) - use.start())
             subject = launched_product(v, at) or v.subject_before(at, PRODUCT_OR_ORG, carry=True)
