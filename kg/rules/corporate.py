@@ -58,8 +58,29 @@ def listed_qualifier(v: SentenceView) -> Iterator[Found]:
             yield company, "listedOn", exchange, "rule:listed.qualifier"
 
 
+# 與美國晶片設計商博通合作 / 與封裝和測試廠通富微電合作: a descriptor ending in a kind of firm before the partner
+FIRM_DESCRIPTOR = re.compile(r"^[^，。；,;：:（）()]{1,12}(?:商|厂|公司|企业|巨头|厂家|大厂|龙头|伙伴|集团)\s*$")
+
+
+def _after_firm_descriptor(v: SentenceView, pos: int):
+    """The first organisation after ``pos`` when a firm descriptor (names of other classes inside it) is all
+    that stands before it."""
+    org = next((it for it in v.items if it.start >= pos and it.is_a(ORG)), None)
+    if org is not None and FIRM_DESCRIPTOR.match(v.norm[pos:org.start]):
+        return org
+    return None
+
+
+def _partner_lists(v: SentenceView) -> Iterator[tuple[re.Match, list]]:
+    """Each 與/同/聯合… and the organisations listed right after it (or after a firm descriptor)."""
+    for match in re.finditer(r"与|同|跟|联合|携手|联手", v.norm):
+        first = v.first_after(match.end(), ORG, max_gap=1) or _after_firm_descriptor(v, match.end())
+        if first is not None:
+            yield match, v.list_from(first, ORG)
+
+
 def partners(v: SentenceView) -> Iterator[Found]:
-    for match, partners in v.lists_after(r"与|同|跟|联合|携手|联手", ORG, max_gap=1):
+    for match, partners in _partner_lists(v):
         _, c_end = v.clause_span(v.clause_of(match.start()))
         rest = v.norm[partners[-1].end:c_end]
         joint = JOINT_VERB.match(match.group())
