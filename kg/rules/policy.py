@@ -67,9 +67,10 @@ def restricts_listed(v: SentenceView) -> Iterator[Found]:
 
 def located(v: SentenceView) -> Iterator[Found]:
     for it, trigger_start in v.preceded_by(PLACE, LOCATED_VERB):
-        subject = v.subject_before(trigger_start, ORG, carry=True)
-        if subject is None:  # 總部位於上海的沐曦
-            subject = v.first_after(it.end + 1, ORG, max_gap=1) if v.norm[it.end:it.end + 1] == "的" else None
+        # 總部位於上海的沐曦 / …也就是位於上海的華力微電子: a relative clause says where the name after it is
+        subject = v.first_after(it.end + 1, ORG, max_gap=1) if v.norm[it.end:it.end + 1] == "的" else None
+        if subject is None:
+            subject = v.subject_before(trigger_start, ORG, carry=True)
         if subject is not None:
             yield subject, "locatedIn", it, "rule:located"
 
