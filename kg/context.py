@@ -31,6 +31,7 @@ CLAUSE_LEAD = re.compile(r"^\s*(?:[“「『\"][^”」』\"]{0,14}[”」』\"]
 CLAUSE_BREAK = re.compile(r"[，,；;：:！!？?。\n]")
 ORG_CLASSES = ("Company", "ResearchInstitution")
 PRODUCT_CLASSES = ("Product",)
+ARCHITECTURES = ("Architecture",)
 # A sentence that drops its subject (目前已適配通義千問…, 並兼容PyTorch): an adverb, then a verb of the kind the
 # rules read. The adverb stands in for the subject named at the head of the sentence before.
 ZERO_SUBJECT = re.compile(r"\s*((?:目前|如今|当前|现已|此外|同时|随后|此后|另外|并且|并|还|也|已经|已|均|更|可)+)\s*"
@@ -110,10 +111,12 @@ class ContextResolver:
     def _free(self, start: int, end: int) -> bool:
         return self._taken.find(1, start, end) < 0
 
-    def _recent(self, pos: int, classes: tuple[str, ...], topic_only: bool) -> Mention | None:
+    def _recent(self, pos: int, classes: tuple[str, ...], topic_only: bool,
+                skip: tuple[str, ...] = ()) -> Mention | None:
         floor = self._window_start(pos)
         for m in reversed(self.mentions):
-            if m.end > pos or m.start < floor or not _is(m, classes) or m.source.startswith("context:"):
+            if m.end > pos or m.start < floor or not _is(m, classes) or m.source.startswith("context:") \
+                    or (skip and _is(m, skip)):
                 continue
             if not topic_only or in_topic_position(self.norm, m):
                 return m
@@ -137,7 +140,9 @@ class ContextResolver:
         for match in PRODUCT_ANAPHOR.finditer(self.norm):
             if not self._free(match.start(), match.end()):
                 continue
-            antecedent = self._recent(match.start(), PRODUCT_CLASSES, topic_only=False) or self.product_topic
+            # 國產28nm x86處理器，該芯片面向…: an architecture is 該架構, never 該芯片 / 這款產品
+            antecedent = self._recent(match.start(), PRODUCT_CLASSES, topic_only=False, skip=ARCHITECTURES) \
+                or self.product_topic
             if antecedent is not None:
                 found.append(self._stand_in(antecedent, match.start(), match.end(), "context:anaphor"))
         return found

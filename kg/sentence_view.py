@@ -59,11 +59,27 @@ class Item:
         return not ANCESTORS.get(self.mention.cls, frozenset((self.mention.cls,))).isdisjoint(classes)
 
 
+BOOK_TITLE = re.compile(r"《[^《》]{1,60}》")
+
+
+def _outside_titles(norm: str, base: int, mentions: list[Mention]) -> list[Mention]:
+    """The mentions, without those inside a 《…》 title they do not fill: 《科創板日報》 is a newspaper, and the
+    科創板 in it neither says nor undergoes anything (《出口管理條例》 itself stays)."""
+    titles = [(m.start(), m.end()) for m in BOOK_TITLE.finditer(norm)]
+    if not titles:
+        return mentions
+    def inside(m: Mention) -> bool:
+        start, end = m.start - base, m.end - base
+        return any(s <= start and end <= e and not (start <= s + 1 and end >= e - 1) for s, e in titles)
+    return [m for m in mentions if not inside(m)]
+
+
 class SentenceView:
     def __init__(self, sentence: Sentence, norm: str, mentions: list[Mention]):
         self.sentence = sentence
         self.norm = norm                       # normalised sentence text, same length as sentence.text
         base = sentence.start
+        mentions = _outside_titles(norm, base, mentions)
         self.items = [Item(m, m.start - base, m.end - base, i) for i, m in enumerate(mentions)]
         self.clause_starts = [0] + [m.end() for m in CLAUSE_BREAK.finditer(norm)]
         self._clause_of_item = [self.clause_of(it.start) for it in self.items]

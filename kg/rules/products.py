@@ -83,12 +83,22 @@ def develops(v: SentenceView) -> Iterator[Found]:
     yield from _develops_its(v)
 
 
+# 與X相比 / 與X無直接關聯 / 與X競爭的: X is what something is set against, not an object of the verb before
+WITH_BEFORE = re.compile(r"(?:与|同|跟)\s*$")
+WITH_PHRASE_END = re.compile(r"[^，。；,;]{0,12}?(?:相比|相较|无关|关联|竞争|对标|一样|类似|相同|不同|相当|抗衡|比肩|媲美)")
+
+
+def _in_with_phrase(v: SentenceView, obj: Item) -> bool:
+    return bool(WITH_BEFORE.search(v.norm, 0, obj.start) and WITH_PHRASE_END.match(v.norm, obj.end))
+
+
 def _develops_by_verb(v: SentenceView) -> Iterator[Found]:
     """壁切科技推出BRAS軟件平台: ORG + 推出/發布/研發 + PRODUCT list."""
     for match in DEVELOP_VERB.finditer(v.norm):
         obj = v.first_after(match.end(), PRODUCT, max_gap=24, gap_ok=PRODUCT_LEAD)
-        while obj is not None and BASED_ON.search(v.norm[max(0, obj.start - 10):obj.start]):
-            # 研發了首款基於ARM架構的CPU「火星」: the architecture it is based on is not what was developed
+        while obj is not None and (BASED_ON.search(v.norm[max(0, obj.start - 10):obj.start]) or _in_with_phrase(v, obj)):
+            # 研發了首款基於ARM架構的CPU「火星」: the architecture it is based on is not what was developed;
+            # 新版本發布慢與昇腾芯片無關 / 推出與H20競爭的X: nor is a product inside a 與…相比/無關/競爭 phrase
             obj = v.first_after(obj.end, PRODUCT, max_gap=24, gap_ok=PRODUCT_LEAD)
         if obj is None:
             continue
