@@ -34,6 +34,7 @@ NODE_QUALIFIES = re.compile(r"\s*(?:先进|成熟)?\s*(?:工艺|制程)\s*的\s*
 POSSESSED_HEAD = re.compile(r"的\s*(?:高端|旗舰|新款|新一代|首款|自研)?\s*(?:ai|gpu|图形)?\s*(?:芯片|晶片|处理器|加速卡|显卡|gpu|cpu|产品)\s*(?:系列|家族|线)?\s*[「“]?\s*$")
 # X調查的Y / X採購的Y / X拆解的Y: the organisation did something to the product, it did not make it
 NOT_MAKER_VERB = re.compile(trigger("not_maker"))
+ORIGIN_AFTER = re.compile(r"\s*(?:的)?\s*(?:技术|架构|指令集|授权|ip)?\s*(?:源自|源于|来自|来源于|引进自|授权自|购自|买自|取自)")
 FOUNDRY_VERB = re.compile(r"生产|制造|代工|流片|封装|封测")
 ARCH_MODIFIES = re.compile(r"\s*(?:架构|指令集)?\s*(?:的)?\s*(?:cpu|gpu|芯片|晶片|处理器|服务器|产品|soc)")
 
@@ -43,8 +44,8 @@ def develops(v: SentenceView) -> Iterator[Found]:
         if not it.is_a(PRODUCT):
             continue
         prev = v.items[it.index - 1] if it.index else None
-        if BUYER_CONTEXT.match(v.norm, it.end):   # 字節跳動H20訂單: a buyer, not the maker
-            continue
+        if BUYER_CONTEXT.match(v.norm, it.end) or ORIGIN_AFTER.match(v.norm, it.end):
+            continue   # 字節跳動H20訂單: a buyer, not the maker; 兆芯的x86技術源自威盛: it came from elsewhere
         if it.is_a(ARCHITECTURE) and ARCH_MODIFIES.match(v.norm, it.end):   # 海光的x86架構CPU: the CPU is the product
             continue
         # 英偉達H100 / 沐曦的MXN100 / 英偉達下一代B100 / 長鑫存儲19納米GDDR6顯存
