@@ -26,7 +26,7 @@ LIST_SEPARATOR = re.compile(r"^\s*(?:[、/／]|和|及|与)\s*$")
 # a verb whose object the next name is, so that name is not the clause's subject
 OBJECT_RIGHT_BEFORE = re.compile(f"(?:{trigger('object_verb')})(?:了)?\\s*$")
 # between an owner and the thing it owns: 艾司摩爾（ASML）的 / 砺算科技自研的
-OWNER_GAP = re.compile(r"^\s*(?:[（(][^（）()，。]{1,16}[）)])?\s*(?:自研|自主研发|研发|设计|推出|打造)?\s*的\s*$")
+OWNER_GAP = re.compile(r"^\s*(?:[（(][^（）()，。]{1,16}[）)])?\s*(?:(?:自研|自主研发|研发|设计|推出|打造)?\s*的)?\s*$")
 ANAPHOR = re.compile(r"\s*(?:该|此|这|这一|该款|此款|这款)\s*(?:产品|芯片|款芯片|处理器|加速卡|显卡|gpu|平台|系统|架构|系列)")
 ITS_GENERIC = re.compile(r"\s*(?:而|并|且|同时)?\s*其\s*(?:主要|核心|全系|系列)?\s*(?:产品|芯片|晶片|解决方案|方案|业务)(?:线|矩阵|组合)?\s*(?:已|已经|均|都|还|也)?\s*(?:被)?\s*(?:广泛)?\s*(?:应用|用于|覆盖|服务|面向|部署|落地)")
 # 寒武紀的核心產品「思元」: the owner's product is what the phrase is about

@@ -297,8 +297,10 @@ def foundry_process_used_for(v: SentenceView) -> Iterator[Found]:
                 yield product, "usesProcessNode", node, "rule:node.foundry-process"
 
 
+# 基於 / 搭載自研的第二代 XPU架構 / 基於自研架構昆侖芯XPU-R: up to three modifiers between the verb and the name
 BASED_ON = re.compile(f"(?:{trigger('based_on')})(?:了)?"
-                      r"(?:全新|新一代|第[一二三四五六七八九十\d]代|自研|自主研发的?)?\s*[“「『\"]?\s*$")
+                      r"(?:(?:全新|新一代|第[一二三四五六七八九十\d]代|自研|自主研发|自主设计|最新)(?:的)?\s*){0,3}(?:架构)?"
+                      r"\s*[“「『\"]?\s*$")
 
 
 def based_on(v: SentenceView) -> Iterator[Found]:
