@@ -172,15 +172,31 @@ def _develops_its(v: SentenceView) -> Iterator[Found]:
                 yield owner, "develops", product, "rule:develops.its"
 
 
+NODE_HEAD = re.compile(r"^\s*(?:(?:ai|gpu|图形|通用|高端|旗舰)\s*)?(?:芯片|晶片|处理器|gpu|cpu|加速卡|显卡|soc)\s*[「“『]?\s*$")
+
+
+def _product_after_node_head(v: SentenceView, node: Item) -> Item | None:
+    """The product right after the node, or after a kind of product named after it (7nm AI芯片思元290: the
+    market word in the head is part of it)."""
+    for nxt in v.items[node.index + 1:]:
+        gap = v.gap(node, nxt)
+        if nxt.is_a(PRODUCT) and (ADJACENT.match(gap) or NODE_HEAD.match(gap)):
+            return nxt
+        if not nxt.is_a(MARKET) or len(gap) > 8:
+            return None
+    return None
+
+
 def process_nodes(v: SentenceView) -> Iterator[Found]:
     for it in v.items:
         if not it.is_a(NODE):
             continue
         prev = v.items[it.index - 1] if it.index else None
         nxt = v.items[it.index + 1] if it.index + 1 < len(v.items) else None
-        # 長鑫存儲19納米GDDR6顯存
-        if nxt is not None and nxt.is_a(PRODUCT) and ADJACENT.match(v.gap(it, nxt)):
-            yield nxt, "usesProcessNode", it, "rule:node.prefix"
+        # 長鑫存儲19納米GDDR6顯存 / 首款7nm AI芯片思元290: the node opens the product's noun phrase
+        headed = _product_after_node_head(v, it)
+        if headed is not None:
+            yield headed, "usesProcessNode", it, "rule:node.prefix"
             continue
         # 配備5納米工藝的麒麟9006C: a node that qualifies the product named right after
         qualifies = NODE_QUALIFIES.match(v.norm, it.end)
