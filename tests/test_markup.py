@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kg.documents import read_document
-from kg.markup import blank_markup, looks_like_html
+from kg.readers.html import detect, to_text
 from kg.pipeline import BuildOptions, build
 
 PAGE = Path(__file__).parent / "data" / "documents" / "web_page.html"
@@ -12,7 +12,7 @@ PAGE = Path(__file__).parent / "data" / "documents" / "web_page.html"
 
 def test_markup_blanking_keeps_every_offset():
     text = PAGE.read_text(encoding="utf-8")
-    blanked = blank_markup(text)
+    blanked = to_text(text)
     assert len(blanked) == len(text)
     assert "<" not in blanked and "var x" not in blanked and "color:red" not in blanked
     assert blanked.index("摩尔线程今日发布") == text.index("摩尔线程今日发布")
@@ -20,8 +20,8 @@ def test_markup_blanking_keeps_every_offset():
 
 
 def test_markup_detection():
-    assert looks_like_html(PAGE.read_text(encoding="utf-8"))
-    assert not looks_like_html("英偉達H100芯片採用台積電4納米工藝，A<B 且 C>D。\n")
+    assert detect(PAGE.read_text(encoding="utf-8"))
+    assert not detect("英偉達H100芯片採用台積電4納米工藝，A<B 且 C>D。\n")
 
 
 def test_markup_page_article_has_no_tags_or_script():
