@@ -226,7 +226,8 @@ def _market_triggers(v: SentenceView) -> Iterator[re.Match]:
 
 TECH_VERB = re.compile(f"(?:{trigger('tech_use')})(?:了)?"
                        r"\s*(?:\d+(?:\.\d+)?\s*(?:gb|tb|mb|个|颗|片|块|层|组)\s*)?"
-                       r"(?P<descriptor>[^，。；、,;：:]{1,16}的)?\s*[“「]?\s*$")   # 採用了經DeepSeek-V2驗證的MLA
+                       # 採用了經DeepSeek-V2驗證的MLA / 基於業界最早量產的向量擴展RISC-V指令集
+                       r"(?P<descriptor>[^，。；、,;：:]{1,16}的[^，。；、,;：:的]{0,4})?\s*[“「]?\s*$")
 FIELD_AFTER = re.compile(r"\s*(?:等)?\s*(?:新兴|前沿|热门|多个|各)?\s*(?:领域|行业|市场|场景)")
 # 基於RISC-V指令集的玄鐵C906處理器: the technology a product named right after is built with
 TECH_MODIFIES = re.compile(r"\s*[”」]?\s*(?:架构|指令集|技术|工艺)?\s*的\s*")
