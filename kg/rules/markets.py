@@ -93,6 +93,16 @@ def markets(v: SentenceView) -> Iterator[Found]:
         if subject is not None:
             for market in markets:
                 yield subject, "targetsMarket", market, "rule:market.in"
+    # 覆蓋從AI模型訓練到邊緣側推理的… / 從高性能計算芯片到桌面、嵌入式芯片均能提供產品: a range of markets
+    for match in re.finditer(r"从", v.norm):
+        listed = _market_range(v, match.end())
+        if not listed or not (RANGE_VERB_BEFORE.search(v.norm, max(0, match.start() - 6), match.start())
+                              or RANGE_VERB_AFTER.match(v.norm, listed[-1].end)):
+            continue
+        subject = v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
+        if subject is not None and not v.modal_between(subject.end, match.start()):
+            for market in listed:
+                yield subject, "targetsMarket", market, "rule:market.range"
     # 實現AI計算、圖形渲染、科學計算多場景覆蓋: the coverage word comes after the market list
     for market in v.items:
         if not market.is_a(MARKET) or (market.index and v.items[market.index - 1].is_a(MARKET)
@@ -206,6 +216,22 @@ def _one_each(v: SentenceView, pos: int, markets: list[Item]) -> list[tuple[Item
     if len(products) != last - first + 1 or not markets:
         return []
     return [(products[clause - first], market) for market in markets]
+
+
+RANGE_TO = re.compile(r"[^，。；、,;]{0,8}?到")
+RANGE_VERB_BEFORE = re.compile(f"(?:{trigger('market')}|提供|满足|支持|服务)\\s*(?:了)?\\s*$")
+RANGE_VERB_AFTER = re.compile(r"[^，。；,;]{0,10}?(?:均|都|皆)?\s*(?:能|可|可以)?\s*(?:提供|覆盖|满足|支持|服务)")
+
+
+def _market_range(v: SentenceView, pos: int) -> list[Item]:
+    """從A到B(、C): A and the markets listed after 到, each within a few characters (a kind of product may
+    follow a market: 從高性能計算芯片到…); empty when the text after 從 is no such range."""
+    start = v.first_after(pos, MARKET, max_gap=8, gap_ok=SAME_CLAUSE_GAP)
+    if start is None:
+        return []
+    to = RANGE_TO.match(v.norm, start.end)
+    end = v.first_after(to.end(), MARKET, max_gap=8, gap_ok=SAME_CLAUSE_GAP) if to else None
+    return [start] + market_list(v, end) if end is not None else []
 
 
 # 應用於服務器、數據中心、雲計算等領域: a list may open with members no name covers (服務器)
