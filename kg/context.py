@@ -51,7 +51,7 @@ HARDWARE_CLASSES = ("Chip", "System")
 #: A line of a feature list (1)架構創新：採用… / • 內存優化：集成32GB…): an enumerator, a short heading and a
 #: colon, then a verb. The heading stands in for what the whole article is about.
 HEADED_LINE = re.compile(r"\s*(?:[（(]?\d{1,2}[)）.、]|[•·●▪■\-*])?\s*([^，。；：:\s]{2,8})[:：]\s*(?:目前|已|还|也|可)?\s*"
-                         r"(?=采用|基于|集成|搭载|配备|支持|兼容|适配|引入|使用|面向|应用于|用于)")
+                         r"(?=采用|基于|集成|搭载|配备|支持|兼容|适配|引入|使用|面向|应用于|用于|设计了|开发了|研发了)")
 #: How many sentences back an anaphor may reach for its antecedent.
 REACH = 3
 

@@ -95,6 +95,13 @@ def test_feature_list_lines_speak_of_the_article_topic(tools):
     assert ("MLU590", "usesTechnology", "HBM3") in claims
 
 
+def test_feature_list_line_with_a_develop_verb_speaks_of_the_topic(tools):
+    """2)高效訓練：設計了專門的FP8混合精度框架 — what the article's organisation designed, it uses."""
+    text = ("寒武紀發布思元590。寒武紀稱其性能領先。"
+            "2)高效訓練：設計了專門的Chiplet互聯方案。")
+    assert ("Cambricon", "usesTechnology", "Chiplet") in _claims(text, tools)
+
+
 def test_feature_list_support_lines_guess_no_subject(tools):
     text = "寒武紀發布思元590。思元590面向數據中心。• 精度：支持FP16與BF16混合訓練。"
     assert not any(p == "usesTechnology" and o in ("FP16", "BF16") for _, p, o in _claims(text, tools))
