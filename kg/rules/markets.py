@@ -136,8 +136,10 @@ def markets(v: SentenceView) -> Iterator[Found]:
 
 # 應用於電信、金融等多個行業的數據中心，以及大數據處理、人工智能等領域: a market list goes on after
 # 等…行業的 or after ，以及
-MARKET_LIST_GOES_ON = re.compile(r"\s*(?:等)?\s*(?:多个|各|各个|特定|众多|诸多)?\s*(?:领域|行业|场景|市场|业务)?\s*"
-                                 r"(?:的|[,，]?\s*(?:以及|及|和|还有))\s*")
+MARKET_LIST_GOES_ON = re.compile(r"\s*(?:等)?\s*(?:多个|各|各个|特定|众多|诸多)?\s*(?:领域|行业|场景|市场|业务|负载|应用)?\s*"
+                                 r"(?:的|[,，]?\s*(?:以及|及|和|还有)"
+                                 # 大規模AI負載(尤其是大語言模型): examples of a market in brackets
+                                 r"|[（(]\s*(?:尤其是|特别是|尤其|例如|比如|如|包括|主要是))\s*")
 
 
 def market_list(v: SentenceView, first: Item) -> list[Item]:
