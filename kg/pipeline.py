@@ -7,6 +7,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import functools
+import gc
 import os
 import stat
 import threading
@@ -45,6 +46,8 @@ MODEL_BATCH = 64
 CACHE_NAME = ".cache"
 #: Evidence sentences per fact carried into the HTML views (graph.ttl keeps up to 5 per fact and document).
 VIEW_EVIDENCE_PER_FACT = 3
+#: Young-generation size of the garbage collector while a build runs (CPython's default: 700, see _gc_policy).
+GC_THRESHOLD = 50_000
 
 Progress = Callable[[str], None] | None
 
@@ -212,6 +215,10 @@ class Pipeline:
 
     # -- the build -----------------------------------------------------------------------------------
     def build(self, seeds_dir: Path, out_dir: Path) -> BuildReport:
+        with _gc_policy():
+            return self._build(seeds_dir, out_dir)
+
+    def _build(self, seeds_dir: Path, out_dir: Path) -> BuildReport:
         started = time.perf_counter()
         report = BuildReport(model=self.model_note, relation_model=self.relation_note, warnings=list(self.warnings))
         files = _input_files(Path(seeds_dir), report, self.progress, out_dir=Path(out_dir))
@@ -488,6 +495,22 @@ class _Validation:
         report.shacl_ok = conforms
         if not conforms:
             report.shacl_text = text
+
+@contextlib.contextmanager
+def _gc_policy():
+    """Collect garbage less often while a build runs. A build keeps millions of objects (facts, evidence,
+    rendered terms) and makes almost no reference cycles (about 5,600 collectable objects on 10 MB), so with
+    CPython's default thresholds the collector re-scans the growing heap some 2,000 times, ~12 % of a
+    rules-only build. The resources loaded before the build are frozen (never scanned again) and the young
+    generation is collected every GC_THRESHOLD allocations; both are undone when the build ends."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def build(seeds_dir: Path | str, out_dir: Path | str, options: BuildOptions | None = None,
