@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from kg.figures import figure_claims
 from kg.model import Claim, Mention, Sentence
-from kg.rules import RULES
+from kg.rules.dispatch import frames_for
 from kg.rules.table import confidence, fits
 from kg.sentence_view import SentenceView
 
@@ -18,7 +18,7 @@ def extract_claims(sentence: Sentence, norm: str, mentions: list[Mention]) -> li
     view = SentenceView(sentence, norm, mentions)
     seen: set[tuple] = set()
     claims: list[Claim] = []
-    for rule in RULES:
+    for rule in frames_for(view.items):   # the frames that can give a kept claim here
         for subject, predicate, obj, rule_id in rule(view):
             if subject is obj or not fits(rule_id, subject, obj):
                 continue
