@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterator
 from functools import lru_cache
 from dataclasses import dataclass
 
@@ -164,13 +165,10 @@ class GraphBuilder:
         return serialise(triples, {k: str(v) for k, v in PREFIXES.items()}, lines)
 
 
-def to_rdflib(triples: set[Triple]):
-    """An rdflib Graph of our triples, made term by term (no serialise/parse round trip)."""
+def rdflib_triples(triples: set[Triple]) -> Iterator[tuple]:
+    """Our triples as rdflib terms, each distinct term converted once."""
     import rdflib
 
-    graph = rdflib.Graph()
-    for prefix, ns in PREFIXES.items():
-        graph.bind(prefix, ns)
     terms: dict = {}
 
     def term(t):
@@ -184,5 +182,51 @@ def to_rdflib(triples: set[Triple]):
         return cached
 
     for s, p, o in triples:
-        graph.add((term(s), term(p), term(o)))
+        yield term(s), term(p), term(o)
+
+
+def to_rdflib(triples: set[Triple]):
+    """An rdflib Graph of our triples, made term by term (no serialise/parse round trip)."""
+    import rdflib
+
+    graph = rdflib.Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns)
+    for triple in rdflib_triples(triples):
+        graph.add(triple)
     return graph
+
+
+class ViewGraph:
+    """The read-only part of rdflib.Graph that the HTML views read (kg/exporters/html.py ``_read``), over
+    our triples as rdflib terms: three dictionaries filled in one pass instead of rdflib's in-memory
+    store, whose ``add`` took most of the HTML export. Same answers in the same order as a Graph of
+    the same triples (each pattern's matches in the order they were added; duplicates dropped)."""
+
+    def __init__(self, triples: set[Triple]):
+        self._triples = list(dict.fromkeys(rdflib_triples(triples)))
+        self._by_sp: dict = {}
+        self._by_po: dict = {}
+        self._by_p: dict = {}
+        for s, p, o in self._triples:
+            self._by_sp.setdefault((s, p), []).append(o)
+            self._by_po.setdefault((p, o), []).append(s)
+            self._by_p.setdefault(p, []).append((s, o))
+
+    def __iter__(self):
+        return iter(self._triples)
+
+    def subject_objects(self, predicate):
+        return iter(self._by_p.get(predicate, ()))
+
+    def objects(self, subject, predicate):
+        if subject is None:
+            return (o for _, o in self._by_p.get(predicate, ()))
+        return iter(self._by_sp.get((subject, predicate), ()))
+
+    def subjects(self, predicate, obj):
+        return iter(self._by_po.get((predicate, obj), ()))
+
+    def value(self, subject, predicate):
+        found = self._by_sp.get((subject, predicate))
+        return found[0] if found else None

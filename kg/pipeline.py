@@ -22,7 +22,7 @@ from kg.context import with_context
 from kg.decode import require_text_file
 from kg.documents import read_document, split_sentences
 from kg.errors import ConfigError, DecodeError, InputError, OutputError
-from kg.graph import Fact, GraphBuilder, doc_iri, to_rdflib
+from kg.graph import Fact, GraphBuilder, ViewGraph, doc_iri
 from kg.io import fault_point
 from kg.lexicon import DEFAULT_PATH as LEXICON_PATH
 from kg.lexicon import Lexicon
@@ -97,7 +97,7 @@ class BuiltGraph:
 
     def view_graph(self):
         """The graph with a few evidence sentences per fact: what a browser view needs to show."""
-        return to_rdflib(self.builder.view_triples(VIEW_EVIDENCE_PER_FACT))
+        return ViewGraph(self.builder.view_triples(VIEW_EVIDENCE_PER_FACT))
 
 
 @dataclass(frozen=True)
