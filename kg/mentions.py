@@ -73,14 +73,15 @@ class MentionFinder:
     def __init__(self, lexicon: Lexicon, normalizer: Normalizer):
         self.lexicon = lexicon
         self.normalizer = normalizer
-        self._automaton = self._build(lexicon)
-        self._forms = {e.id: set().union(*(self._variants(f) for f in e.surface_forms)) for e in lexicon.entries}
+        variants = {form: self._variants(form) for e in lexicon.entries for form in e.surface_forms}
+        self._automaton = self._build(lexicon, variants)
+        self._forms = {e.id: set().union(*(variants[f] for f in e.surface_forms)) for e in lexicon.entries}
 
-    def _build(self, lexicon: Lexicon) -> ahocorasick.Automaton:
+    def _build(self, lexicon: Lexicon, variants: dict[str, set[str]]) -> ahocorasick.Automaton:
         table: dict[str, list[int]] = {}
         for index, entry in enumerate(lexicon.entries):
             for form in entry.surface_forms:
-                for variant in self._variants(form):
+                for variant in variants[form]:
                     bucket = table.setdefault(variant, [])
                     if index not in bucket:
                         bucket.append(index)
