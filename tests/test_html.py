@@ -303,14 +303,12 @@ def test_vis_network_comes_from_pyvis_with_its_licence(tmp_path):
 def test_missing_pyvis_is_a_config_error(monkeypatch, tmp_path):
     from kg.errors import ConfigError
 
-    real = html.resources.files
+    real = html.importlib.util.find_spec
 
-    def files(package):
-        if package == "pyvis":
-            raise ModuleNotFoundError("No module named 'pyvis'")
-        return real(package)
+    def find_spec(name, *args):
+        return None if name == "pyvis" else real(name, *args)
 
-    monkeypatch.setattr(html.resources, "files", files)
+    monkeypatch.setattr(html.importlib.util, "find_spec", find_spec)
     with pytest.raises(ConfigError, match="pip install"):
         export_html(mini(), tmp_path)
 
