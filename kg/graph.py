@@ -160,9 +160,9 @@ class GraphBuilder:
             (ev, kg("confidence"), Lit.decimal(round(fact.confidence, 3))),
         ]
 
-    def serialise(self, triples: set[Triple], lines: dict | None = None) -> tuple[str, str]:
-        """(Turtle, N-Triples) of ``triples``, sorted once for both; ``lines`` gets each triple's N-Triples line."""
-        return serialise(triples, {k: str(v) for k, v in PREFIXES.items()}, lines)
+    def serialise(self, triples: set[Triple]) -> tuple[str, str]:
+        """(Turtle, N-Triples) of ``triples``, sorted once for both."""
+        return serialise(triples, {k: str(v) for k, v in PREFIXES.items()})
 
 
 def rdflib_triples(triples: set[Triple]) -> Iterator[tuple]:

@@ -92,8 +92,6 @@ class BuiltGraph:
     all_triples: set = field(default_factory=set, repr=False)
     turtle: str = ""
     ntriples: str = ""
-    #: each triple's N-Triples line, from the serialisation (graph.nq reuses them)
-    nt_lines: dict = field(default_factory=dict, repr=False)
 
     def view_graph(self):
         """The graph with a few evidence sentences per fact: what a browser view needs to show."""
@@ -241,7 +239,7 @@ class Pipeline:
             built = BuiltGraph(builder, report, documents)
             with report.timer("serialise"):
                 built.all_triples = builder.triples
-                built.turtle, built.ntriples = builder.serialise(built.all_triples, built.nt_lines)
+                built.turtle, built.ntriples = builder.serialise(built.all_triples)
             report.triples = len(built.all_triples)
             validation = self._start_validation(built, report)
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from kg.namespaces import RDF_TYPE
 from kg.namespaces import XSD_NS as XSD
 
+_RDF_TYPE_NT = f"<{RDF_TYPE}>"
 
 
 class Iri(str):
@@ -79,8 +80,21 @@ def nt_term(term: Term) -> str:
     return f"<{_escape_iri(term)}>"
 
 
+def _rendered(triples: set[Triple], render) -> list[tuple[str, str, str]]:
+    """Each triple as rendered strings, every distinct term rendered once, sorted (the output order)."""
+    cache: dict = {}
+
+    def text(term) -> str:
+        out = cache.get(term)
+        if out is None:
+            out = cache[term] = render(term)
+        return out
+
+    return sorted((text(s), text(p), text(o)) for s, p, o in triples)
+
+
 def to_ntriples(triples: set[Triple]) -> str:
-    return "".join(row[0] for row in _rows(triples, nt_term))
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in _rendered(triples, nt_term))
 
 
 class TurtleWriter:
@@ -108,21 +122,21 @@ class TurtleWriter:
         return self._name(term)
 
     def write(self, triples: set[Triple]) -> str:
-        return self.write_rows(_rows(triples, self._term))
+        return self.write_rows(_rendered_both(triples, self._term))
 
     def write_rows(self, rows: list) -> str:
-        """Turtle from the sorted rows of :func:`_rows` (their N-Triples order)."""
+        """Turtle from rows ``((nt_s, s), (nt_p, p), (nt_o, o))`` already sorted on their N-Triples form."""
         lines = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(self.prefixes)]
         lines.append("")
         current = last_p = None
         block: list[str] = []
-        rdf_type = self._name(RDF_TYPE)
-        for _, s, p_key, o in rows:   # a subject's or predicate's Turtle name is as distinct as its IRI
-            p = "a" if p_key == rdf_type else p_key   # only as a predicate: rdf:type as an object stays a name
-            if s != current:
+        for (s_key, s), (p_key, p), (_, o) in rows:
+            if p_key == _RDF_TYPE_NT:
+                p = "a"   # only in predicate position: rdf:type as an object stays a name
+            if s_key != current:
                 if block:
                     lines.append(" ;\n".join(block) + " .\n")
-                current, last_p = s, p_key
+                current, last_p = s_key, p_key
                 block = [f"{s} {p} {o}"]
             elif p_key == last_p:
                 block[-1] += f", {o}"
@@ -134,12 +148,7 @@ class TurtleWriter:
         return "\n".join(lines)
 
 
-def _rows(triples: set[Triple], turtle_term, lines: dict | None = None) -> list[tuple[str, str, str, str]]:
-    """Each triple as (its N-Triples line, Turtle subject, predicate, object), every distinct term rendered
-    once, sorted by the line. Sorting the lines is sorting (s, p, o) by their N-Triples forms, in C: no
-    form is a proper prefix of another followed by a character below the space (IRIs end in an escaped
-    ``>``, literals in ``"`` or a language tag or datatype, control characters are escaped). ``lines``,
-    when given, gets each triple's line."""
+def _rendered_both(triples: set[Triple], turtle_term) -> list:
     cache: dict = {}
 
     def both(term):
@@ -148,24 +157,15 @@ def _rows(triples: set[Triple], turtle_term, lines: dict | None = None) -> list[
             out = cache[term] = (nt_term(term), turtle_term(term))
         return out
 
-    rows = []
-    append = rows.append
-    for triple in triples:
-        (ns, ts), (np, tp), (no, to) = both(triple[0]), both(triple[1]), both(triple[2])
-        line = f"{ns} {np} {no} .\n"
-        append((line, ts, tp, to))
-        if lines is not None:
-            lines[triple] = line
-    rows.sort()
-    return rows
+    return sorted((both(s), both(p), both(o)) for s, p, o in triples)
 
 
-def serialise(triples: set[Triple], prefixes: dict[str, str], lines: dict | None = None) -> tuple[str, str]:
-    """Turtle and N-Triples of the same triples, rendered and sorted once; ``lines``, when given, gets each
-    triple's N-Triples line (the N-Quads export reuses them)."""
+def serialise(triples: set[Triple], prefixes: dict[str, str]) -> tuple[str, str]:
+    """Turtle and N-Triples of the same triples, rendered and sorted once."""
     writer = TurtleWriter(prefixes)
-    rows = _rows(triples, writer._term, lines)
-    return writer.write_rows(rows), "".join(row[0] for row in rows)
+    rows = _rendered_both(triples, writer._term)
+    ntriples = "".join(f"{s[0]} {p[0]} {o[0]} .\n" for s, p, o in rows)
+    return writer.write_rows(rows), ntriples
 
 
 def _safe_local(local: str) -> bool:

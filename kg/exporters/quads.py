@@ -45,9 +45,7 @@ def quads(builder: GraphBuilder) -> list[tuple[Triple, Iri | None]]:
     return [(triple, graph) for triple, graphs in placed.items() for graph in graphs]
 
 
-def to_nquads(rows: list[tuple[Triple, Iri | None]], lines: dict | None = None) -> str:
-    """The sorted N-Quads of ``rows``; ``lines``: N-Triples lines of the triples already rendered (a triple
-    in the default graph is its line, in a named graph its line with the graph before the " .")."""
+def to_nquads(rows: list[tuple[Triple, Iri | None]]) -> str:
     rendered: dict = {}
 
     def term(t) -> str:   # each distinct term rendered once
@@ -56,19 +54,13 @@ def to_nquads(rows: list[tuple[Triple, Iri | None]], lines: dict | None = None) 
             text = rendered[t] = nt_term(t)
         return text
 
-    def line(triple: Triple) -> str:
-        known = lines.get(triple) if lines else None
-        if known is None:
-            s, p, o = triple
-            known = f"{term(s)} {term(p)} {term(o)} .\n"
-        return known
-
-    out = [line(triple) if graph is None else f"{line(triple)[:-2]}{term(graph)} .\n" for triple, graph in rows]
-    out.sort()
-    return "".join(out)
+    lines = [f"{term(s)} {term(p)} {term(o)}{' ' + term(graph) if graph is not None else ''} .\n"
+             for (s, p, o), graph in rows]
+    lines.sort()
+    return "".join(lines)
 
 
 def export_nquads(build, directory: Path) -> list[Path]:
     path = directory / "graph.nq"
-    atomic_write_text(path, to_nquads(quads(build.builder), getattr(build, "nt_lines", None)))
+    atomic_write_text(path, to_nquads(quads(build.builder)))
     return [path]
