@@ -449,6 +449,8 @@ def extract_on_worker(options: BuildOptions, articles: list[Article]) -> list[tu
         if pipeline.model is not None:
             pipeline.model.processes = 1   # the worker is the process: no fork pool of its own
         _WORKER_PIPELINES[options] = pipeline
+        gc.freeze()   # the build's garbage-collector policy (_gc_policy), for the rest of the worker's life
+        gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     return pipeline.extract_views([pipeline.article_view(a) for a in articles])
 
 
