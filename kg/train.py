@@ -588,6 +588,12 @@ def _held_out_calibration() -> list[list[float]]:
     return json.loads(path.read_text(encoding="utf-8"))["steps"] if path.is_file() else []
 
 
+def held_out_threshold() -> float | None:
+    """The confidence threshold chosen on the held-out articles' mentions (data/ner/calibration.json), if any."""
+    path = DATA_DIR / "calibration.json"
+    return json.loads(path.read_text(encoding="utf-8")).get("threshold") if path.is_file() else None
+
+
 def fit_calibration(scored: list[tuple[float, bool]], bins: int = 20) -> list[list[float]]:
     """Isotonic (pool-adjacent-violators) map raw beam score -> precision, as [upper bound, value] steps."""
     scored = sorted(scored)
@@ -709,6 +715,8 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
                                                              "templates": len(templates)},
         "held_out_calibration": _held_out_calibration(),
     }
+    if held_out_threshold() is not None:
+        meta["min_confidence"] = held_out_threshold()
     (out_dir / "kg-ner.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                          encoding="utf-8")
     size = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())

@@ -423,3 +423,15 @@ def test_kfold_fold_reproduces_and_holds_the_targets(eval_reruns):
         assert abs(got - want) <= KFOLD_TOLERANCE, (got, want, fold["mentions"], fold["rebuild"])
     assert m["precision"] >= KFOLD_MIN["precision"], m
     assert gain >= KFOLD_MIN["entity_type_gain"], r
+
+
+def test_threshold_is_chosen_from_the_scored_mentions_it_is_given():
+    """choose_threshold: the lowest map value (>= the floor) whose kept mentions reach the target precision;
+    in the k-fold it is fed the other folds' mentions only."""
+    from kg.ner_eval import choose_threshold
+
+    steps = [[0.3, 0.2], [0.6, 0.5], [0.8, 0.7], [1.0, 0.95]]
+    scored = [(0.2, False)] * 4 + [(0.5, True), (0.5, False)] * 3 + [(0.7, True)] * 7 + [(0.7, False)] * 3 + [(0.9, True)] * 9 + [(0.9, False)]
+    assert choose_threshold(scored, steps, target=0.6) == 0.4          # the floor already keeps P >= 0.6
+    assert choose_threshold(scored, steps, target=0.8) == 0.7          # 0.4 and 0.5 keep 19 of 26 right, 0.7 16 of 20
+    assert choose_threshold(scored, steps, target=0.99) == 0.95        # never reached: the top step
