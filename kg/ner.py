@@ -395,7 +395,8 @@ def clean_spans(text: str, found: Sequence[tuple[int, int, str, float]]) -> list
             reason = "source"
         elif len(span) == 1 or re.search(r"[\u4e00-\u9fff]\s+[\u4e00-\u9fff]", span):   # 興 趣: letter-spaced text
             reason = "fragment"
-        elif _cuts_code(text, s, e) or _unbalanced(text[s:e]) or (label == "Company" and _COMPANY_GLUED.search(span)):
+        elif (_cuts_code(text, s, e) or _unbalanced(text[s:e]) or _QUANTIFIED.match(span)
+              or (label == "Company" and _COMPANY_GLUED.search(span))):
             reason = "fragment"
         else:
             if words is None:
@@ -475,6 +476,10 @@ def _is_source(span: str, after: str) -> bool:
 #: no company name of the gold or the lexicon ends so (English names may end in AI: Baichuan AI, 01.AI;
 #: so may a Chinese one written together: 智譜AI)
 _COMPANY_GLUED = re.compile(r"(?:[\u4e00-\u9fff]\s+ai|gpu|cpu|npu|dcu|芯片|晶片|算力|大模型|模型|加速卡|产品|系列)$")
+
+
+#: a quantifier opens the span (多家雲計算, 數家華為): a noun phrase, not a name
+_QUANTIFIED = re.compile(r"^(?:多家|数家|几家|各家|多个|数个|几个|多款|数款|几款|部分|一些|多种|各类|各种)")
 
 
 def _same_run(a: str, b: str) -> bool:

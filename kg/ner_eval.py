@@ -477,21 +477,31 @@ def kfold_calibration(folds: list[dict], gold: dict[str, list[GoldEntity]]) -> l
     return fit_calibration(kfold_judged(folds, gold), bins=12)
 
 
-def choose_threshold(scored: list[tuple[float, bool]], steps: list[list[float]], target: float = TARGET_PRECISION,
+def choose_threshold(pairs: list[tuple[float, bool]], target: float = TARGET_PRECISION,
                      floor: float = MIN_CONFIDENCE) -> float:
-    """The lowest confidence threshold (>= ``floor``; a value of the stage-2 map ``steps``) at which the
-    ``scored`` mentions, calibrated by ``steps``, are right at least ``target`` of the time; the highest
-    step when none is. Fed the other folds' mentions only, it never sees the fold it is used on."""
+    """The lowest confidence threshold (>= ``floor``; one of the calibrated values) at which the mentions
+    of ``pairs`` ((stage-2 calibrated confidence, right?)) are right at least ``target`` of the time; the
+    highest value when none is."""
+    candidates = sorted({round(floor, 4), *(round(c, 4) for c, _ in pairs if c >= floor)})
+    for t in candidates:
+        kept = [ok for c, ok in pairs if c >= t]
+        if kept and sum(kept) / len(kept) >= target:
+            return t
+    return candidates[-1]
+
+
+def cross_fitted(folds: list[dict], gold: dict[str, list[GoldEntity]]) -> list[tuple[float, bool]]:
+    """(calibrated confidence, right?) of every fold's held-out mentions, each fold calibrated by the map
+    fitted on the other ``folds`` only: out-of-sample, as the maps will be used."""
     from kg.ner import calibration_step
 
-    xs, ys = [c[0] for c in steps], [c[1] for c in steps]
-    cal = [(calibration_step(xs, ys, conf) if xs else conf, ok) for conf, ok in scored]
-    candidates = sorted({floor, *(y for y in ys if y >= floor)})
-    for t in candidates:
-        kept = [ok for c, ok in cal if c >= t]
-        if kept and sum(kept) / len(kept) >= target:
-            return round(t, 4)
-    return round(candidates[-1], 4)
+    pairs = []
+    for f in folds:
+        others = [g for g in folds if g is not f]
+        steps = kfold_calibration(others, gold) if others else []
+        xs, ys = [c[0] for c in steps], [c[1] for c in steps]
+        pairs += [(calibration_step(xs, ys, conf) if xs else conf, ok) for conf, ok in kfold_judged([f], gold)]
+    return pairs
 
 
 def kfold_rebuild(index: int, docs: Sequence[str], model_dir: Path | None, workdir: Path) -> dict[str, dict]:
@@ -568,14 +578,16 @@ def kfold(config: TrainConfig, k: int = 5, seed: int = 0, fold_seed: int = 0, pr
                 folds.append(_kfold_worker(a))
                 say(f"fold {a[0]}: trained in {folds[-1]['train_seconds']:.0f}s")
         steps = kfold_calibration(folds, gold) if calibration is None else []
-        shipped = choose_threshold(kfold_judged(folds, gold), steps) if calibration is None else None
+        # the threshold is chosen by cross-validation: on out-of-sample calibrated mentions (each fold by a
+        # map it took no part in); the shipped one over all folds, fold i's over the other folds only
+        shipped = choose_threshold(cross_fitted(folds, gold)) if calibration is None else None
         for f in folds:
             if calibration is not None:         # a re-run: the committed fold's map and threshold
                 f["calibration"], f["threshold"] = calibration[f["fold"]]
             else:                               # fitted and chosen on the other folds only
                 others = [g for g in folds if g is not f]
                 f["calibration"] = kfold_calibration(others, gold) if others else []
-                f["threshold"] = choose_threshold(kfold_judged(others, gold), f["calibration"]) if others else threshold
+                f["threshold"] = choose_threshold(cross_fitted(others, gold)) if len(others) > 1 else threshold
             meta_path = Path(f["model_dir"]) / "kg-ner.json"
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             meta["held_out_calibration"] = f["calibration"]

@@ -58,3 +58,13 @@ def test_spans_cutting_a_code_a_bracket_or_glued_to_a_kind_word_are_fragments(na
                                         ("飛騰CPU", "Chip"), ("摩爾線程", "Company")])
 def test_whole_codes_and_names_are_kept(name, label):
     assert code_reason(name, label) is None
+
+
+def test_quantified_phrases_are_fragments():
+    text = "多家雲計算廠商和數家華為供應商進入AI訓練和推理市場，華為發布新品。"
+
+    def why(name, label):
+        i = text.index(name)
+        return clean_spans(text, [(i, i + len(name), label, 0.9)])[0][4]
+    assert why("多家雲計算", "Market") == why("數家華為", "Company") == "fragment"
+    assert why("AI訓練和推理", "Market") is None          # a gold market name joined by 和 stays
