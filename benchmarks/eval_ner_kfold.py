@@ -13,8 +13,10 @@ taken out of the name pools and the silver labels; then
   the fold's model (relation model off), and scored with ../shared/eval/score.py --docs <fold> --json:
   its `entity_type_recall`.
 
-The second calibration stage (confidence -> held-out precision) is fitted on all folds' predictions
-(--write-calibration stores it in data/ner/calibration.json, which `kg train` puts in the model).
+The second calibration stage (confidence -> held-out precision; the threshold applies to it) is
+cross-fitted: fold i's map is fitted on the other folds' predictions, never on fold i's gold. The map
+fitted on all folds is the shipped one (--write-calibration stores it in data/ner/calibration.json,
+which `kg train` puts in the model).
 
     python benchmarks/eval_ner_kfold.py                         # all folds -> benchmarks/results/ner_kfold.json
     python benchmarks/eval_ner_kfold.py --recipe v1 --out benchmarks/results/ner_kfold_v1.json   # the old recipe
@@ -51,18 +53,18 @@ def recipe(name: str, epochs: int | None):
 
 def markdown(result: dict) -> str:
     s = result["summary"]
-    lines = ["| fold | articles | mentions P | mentions R | unseen-name R (n) | entity-type R: lexicon → + model | gain | train s |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| fold | articles | threshold | mentions P | mentions R | unseen-name R (n) | entity-type R: lexicon → + model | gain | train s |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for f in result["folds"]:
         m = f["mentions"]
         rb = f.get("rebuild")
         et = (f"{rb['lexicon']['entity_type_recall']:.3f} → {rb['lexicon+model']['entity_type_recall']:.3f} | "
               f"{rb['lexicon+model']['entity_type_recall'] - rb['lexicon']['entity_type_recall']:+.3f}") if rb else "– | –"
-        lines.append(f"| {f['fold']} | {len(f['docs'])} | {m['precision']:.3f} | {m['recall']:.3f} | "
+        lines.append(f"| {f['fold']} | {len(f['docs'])} | {f.get('threshold', result['threshold'])} | {m['precision']:.3f} | {m['recall']:.3f} | "
                      f"{m['unseen_recall']:.3f} ({m['unseen_gold']}) | {et} | {f['train_seconds']:.0f} |")
     mm = s["mentions"]
     et = s.get("entity_type_recall")
-    lines.append(f"| **mean** | | **{mm['precision']['mean']:.3f}** | **{mm['recall']['mean']:.3f}** | "
+    lines.append(f"| **mean** | | | **{mm['precision']['mean']:.3f}** | **{mm['recall']['mean']:.3f}** | "
                  f"**{mm['unseen_recall']['mean']:.3f}** | " +
                  (f"{et['lexicon']['mean']:.3f} → {et['lexicon+model']['mean']:.3f} | **{et['gain']['mean']:+.3f}** |"
                   if et else "– | – |") + f" {s['train_seconds']['mean']:.0f} |")
@@ -116,7 +118,10 @@ def main() -> int:
     config = recipe(args.recipe, args.epochs)
     calibration = None
     if args.folds is not None and args.against.is_file() and args.against.stat().st_size:
-        calibration = json.loads(args.against.read_text(encoding="utf-8"))["calibration"]
+        committed = json.loads(args.against.read_text(encoding="utf-8"))
+        # each fold's own cross-fitted stage-2 map (fitted on the other folds); older files had one for all
+        calibration = {f["fold"]: (f.get("calibration", committed["calibration"]), f.get("threshold", committed["threshold"]))
+                       for f in committed["folds"]}
     result = kfold(config, k=args.k, seed=args.seed, processes=args.processes, only=args.folds,
                    calibration=calibration, rebuild=not args.no_rebuild, workdir=args.workdir, reuse=args.reuse,
                    progress=lambda m: print(m, file=sys.stderr, flush=True))
@@ -132,7 +137,10 @@ def main() -> int:
         args.write_calibration.write_text(json.dumps({
             "what": "isotonic map: a fold model's (dev-calibrated) confidence -> share of such mentions that were right "
                     "on the held-out dev articles (benchmarks/eval_ner_kfold.py); `kg train` stores it with the model",
-            "recipe": args.recipe, "epochs": config.epochs, "steps": result["calibration"]}, indent=1) + "\n",
+            "recipe": args.recipe, "epochs": config.epochs, "steps": result["calibration"],
+            "threshold": result["threshold"], "target_precision": result["target_precision"],
+            "threshold_rule": "the lowest confidence >= the floor at which the held-out mentions of all folds were "
+                              "right at least target_precision of the time (kg.ner_eval.choose_threshold)"}, indent=1) + "\n",
             encoding="utf-8")
     if args.check:
         committed = json.loads(args.against.read_text(encoding="utf-8"))

@@ -38,7 +38,11 @@ META_FILE = "kg-ner.json"
 CHUNK_CHARS = 300          # chunks are cut at sentence ends, at most about this long
 BATCH_CHUNKS = 64          # chunks per model call; fixed, so batching never changes a result
 PARALLEL_MIN_CHARS = 60_000  # below this, one process is faster than forking a second
-MIN_CONFIDENCE = 0.4       # `find` leaves out mentions right less than 40 % of the time on held-out articles
+MIN_CONFIDENCE = 0.4       # the lowest threshold: `find` always leaves out mentions right less than 40 % of the time
+#: the share of right mentions the threshold aims at on held-out articles: the threshold is the lowest
+#: confidence (>= MIN_CONFIDENCE) at which the k-fold's held-out mentions were right this often, chosen
+#: per fold on the other folds only (kg.ner_eval.choose_threshold); the model stores it (``min_confidence``)
+TARGET_PRECISION = 0.8
 _BREAK = re.compile(r"[。！？；!?\n]")
 
 _WORKER: "NerModel | None" = None  # set in the parent just before forking workers; read only by them
@@ -68,8 +72,9 @@ class NerModel:
     # ---------------------------------------------------------------------------------------- loading
     @classmethod
     def load(cls, model_dir: Path | str | None = None, processes: int | None = None,
-             min_confidence: float = MIN_CONFIDENCE) -> "NerModel":
-        """The model in ``model_dir`` (default: the shipped ``models/ner``)."""
+             min_confidence: float | None = None) -> "NerModel":
+        """The model in ``model_dir`` (default: the shipped ``models/ner``); ``min_confidence`` defaults to
+        the threshold stored with the model (chosen on held-out articles), else MIN_CONFIDENCE."""
         model_dir = Path(model_dir or DEFAULT_MODEL_DIR)
         meta_path = model_dir / META_FILE
         if not meta_path.is_file() or not (model_dir / "config.cfg").is_file():
@@ -88,6 +93,8 @@ class NerModel:
             install_norms(nlp, features)
         except Exception as error:  # a damaged model directory
             raise ConfigError(f"NER model in {model_dir} cannot be loaded ({error}): run `kg train` to rebuild it") from error
+        if min_confidence is None:
+            min_confidence = float(meta.get("min_confidence", MIN_CONFIDENCE))
         return cls(nlp, meta["name"], meta.get("calibration"), meta.get("labels", ()), processes,
                    meta.get("config", {}).get("decoder", "viterbi"), min_confidence, meta.get("held_out_calibration"))
 
@@ -355,8 +362,9 @@ def clean_spans(text: str, found: Sequence[tuple[int, int, str, float]]) -> list
     (a byline, source, caption, share or menu line), ``number`` (a date or a bare figure), ``person``
     (a personal name: surname-initial, with a title before or a speech verb after), ``generic`` (made of
     words that name kinds, 集成电路, 服務器, 微電子), ``source`` (a news outlet by its shape, 中央社, or a
-    name cited as a source, X報道), ``fragment`` (a single character, or a border cuts a dictionary word:
-    百度公|司, 中科曙光營|收)."""
+    name cited as a source, X報道), ``fragment`` (a single character, a border cuts a dictionary word:
+    百度公|司, 中科曙光營|收, or a digit run or lower-case word: 兆芯5|000, a bracket inside has no partner:
+    英特爾(Intel, or a company name runs into a kind word: 騰訊 AI, 飛騰CPU as a Company)."""
     from kg.normalize import char_norm
 
     out = []
@@ -386,6 +394,9 @@ def clean_spans(text: str, found: Sequence[tuple[int, int, str, float]]) -> list
         elif label not in _GENERIC_OK and _is_source(span, norm[e - ls:]):
             reason = "source"
         elif len(span) == 1 or re.search(r"[\u4e00-\u9fff]\s+[\u4e00-\u9fff]", span):   # 興 趣: letter-spaced text
+            reason = "fragment"
+        elif (_cuts_code(text, s, e) or _unbalanced(text[s:e]) or _QUANTIFIED.match(span)
+              or (label == "Company" and _COMPANY_GLUED.search(span))):
             reason = "fragment"
         else:
             if words is None:
@@ -459,6 +470,39 @@ def _is_latin_person(span: str, before: str) -> bool:
 def _is_source(span: str, after: str) -> bool:
     """A media outlet (by its shape) or a name cited as a source (X報道, X援引…): not an industry entity."""
     return bool(_MEDIA_SHAPE.search(span) or _SOURCE_AFTER.match(after[:12]))
+
+
+#: a company name runs into the kind of thing it makes or the field it is in (騰訊 AI, 平頭哥算力, 飛騰CPU):
+#: no company name of the gold or the lexicon ends so (English names may end in AI: Baichuan AI, 01.AI;
+#: so may a Chinese one written together: 智譜AI)
+_COMPANY_GLUED = re.compile(r"(?:[\u4e00-\u9fff]\s+ai|gpu|cpu|npu|dcu|芯片|晶片|算力|大模型|模型|加速卡|产品|系列)$")
+
+
+#: a quantifier opens the span (多家雲計算, 數家華為): a noun phrase, not a name
+_QUANTIFIED = re.compile(r"^(?:多家|数家|几家|各家|多个|数个|几个|多款|数款|几款|部分|一些|多种|各类|各种)")
+
+
+def _same_run(a: str, b: str) -> bool:
+    """Two adjacent characters of one digit run or one lower-case word (a border between them cuts it;
+    H800|GPU, HBM|2E and Deep|Seek are joins of two pieces, not cuts)."""
+    return (a.isascii() and b.isascii()) and ((a.isdigit() and b.isdigit()) or (a.islower() and b.islower()))
+
+
+def _cuts_code(text: str, s: int, e: int) -> bool:
+    """Does a border cut a digit run or a lower-case word (兆芯5|000, JM9|231, Ope|nCL), or leave a code's
+    last piece hanging after a space (兆芯 3 K, 鯤鵬 3)?"""
+    if (s > 0 and _same_run(text[s - 1], text[s])) or (e < len(text) and _same_run(text[e - 1], text[e])):
+        return True
+    return bool(re.search(r"(?:^|\s)[A-Za-z0-9]$", text[s:e]) and re.search(r"\s", text[s:e])
+                and not re.search(r"[A-Za-z0-9]{2,}\s+[A-Za-z0-9]$", text[s:e]))
+
+
+def _unbalanced(span: str) -> bool:
+    """A bracket inside the span without its partner (英特爾(Intel, Kirin)9006C): it cuts a parenthesis."""
+    for opener, closer in (("(", ")"), ("（", "）"), ("[", "]"), ("【", "】"), ("《", "》"), ("「", "」")):
+        if span.count(opener) != span.count(closer):
+            return True
+    return False
 
 
 def _cuts_word(words: list[str], s: int, e: int) -> bool:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from kg.model import is_a
-from kg.ner import MIN_CONFIDENCE
+from kg.ner import MIN_CONFIDENCE, TARGET_PRECISION
 from kg.train import (DATA_DIR, DEFAULT_LEXICON, LABELS, ROOT, TrainConfig, lexicon_forms, load_seed_examples, name_key,
                       train)
 
@@ -178,7 +178,8 @@ def run_fold(doc: str, workdir: Path, config: TrainConfig, seed: int = 0, relati
     seconds = time.perf_counter() - t0
     model = NerModel.load(model_dir, processes=1, min_confidence=0.0)
     everything = [(m.text, m.cls, m.confidence) for found in model.find(kept_articles(SEEDS / doc)) for m in found]
-    threshold = MIN_CONFIDENCE if min_confidence is None else min_confidence
+    # the threshold the model ships with (chosen on the dev k-fold, data/ner/calibration.json) unless given
+    threshold = NerModel.load(model_dir, processes=1).min_confidence if min_confidence is None else min_confidence
     result = score_fold(doc, everything, threshold, gold[doc])
     result.train_seconds = seconds
     if relations:
@@ -459,16 +460,48 @@ def score_kfold_fold(fold: dict, gold: dict[str, list[GoldEntity]], threshold: f
     return {"by_class": dict(by_class), "unseen": unseen, "errors": errors}
 
 
-def kfold_calibration(folds: list[dict], gold: dict[str, list[GoldEntity]]) -> list[list[float]]:
-    """Stage 2: isotonic map from the fold models' dev-calibrated confidence to held-out precision (junk filtered)."""
-    from kg.train import fit_calibration
-
+def kfold_judged(folds: list[dict], gold: dict[str, list[GoldEntity]]) -> list[tuple[float, bool]]:
+    """(dev-calibrated confidence, right?) of the folds' distinct held-out mentions (junk filtered)."""
     scored = []
     for f in folds:
         for doc in f["docs"]:
             preds = [(t, c, conf) for d, t, c, conf, reason in f["predictions"] if d == doc and reason is None]
             scored += judge(preds, gold.get(doc, []))
-    return fit_calibration(scored, bins=12)
+    return scored
+
+
+def kfold_calibration(folds: list[dict], gold: dict[str, list[GoldEntity]]) -> list[list[float]]:
+    """Stage 2: isotonic map from the fold models' dev-calibrated confidence to held-out precision (junk filtered)."""
+    from kg.train import fit_calibration
+
+    return fit_calibration(kfold_judged(folds, gold), bins=12)
+
+
+def choose_threshold(pairs: list[tuple[float, bool]], target: float = TARGET_PRECISION,
+                     floor: float = MIN_CONFIDENCE) -> float:
+    """The lowest confidence threshold (>= ``floor``; one of the calibrated values) at which the mentions
+    of ``pairs`` ((stage-2 calibrated confidence, right?)) are right at least ``target`` of the time; the
+    highest value when none is."""
+    candidates = sorted({round(floor, 4), *(round(c, 4) for c, _ in pairs if c >= floor)})
+    for t in candidates:
+        kept = [ok for c, ok in pairs if c >= t]
+        if kept and sum(kept) / len(kept) >= target:
+            return t
+    return candidates[-1]
+
+
+def cross_fitted(folds: list[dict], gold: dict[str, list[GoldEntity]]) -> list[tuple[float, bool]]:
+    """(calibrated confidence, right?) of every fold's held-out mentions, each fold calibrated by the map
+    fitted on the other ``folds`` only: out-of-sample, as the maps will be used."""
+    from kg.ner import calibration_step
+
+    pairs = []
+    for f in folds:
+        others = [g for g in folds if g is not f]
+        steps = kfold_calibration(others, gold) if others else []
+        xs, ys = [c[0] for c in steps], [c[1] for c in steps]
+        pairs += [(calibration_step(xs, ys, conf) if xs else conf, ok) for conf, ok in kfold_judged([f], gold)]
+    return pairs
 
 
 def kfold_rebuild(index: int, docs: Sequence[str], model_dir: Path | None, workdir: Path) -> dict[str, dict]:
@@ -506,7 +539,7 @@ def _counts_dict(by_class: dict[str, Counts], unseen: Counts) -> dict:
 
 
 def kfold(config: TrainConfig, k: int = 5, seed: int = 0, fold_seed: int = 0, processes: int = 2,
-          only: Sequence[int] | None = None, calibration: list[list[float]] | None = None, rebuild: bool = True,
+          only: Sequence[int] | None = None, calibration: dict[int, list[list[float]]] | None = None, rebuild: bool = True,
           threshold: float = MIN_CONFIDENCE, workdir: Path | None = None, reuse: bool = False,
           progress: Callable[[str], None] | None = None) -> dict:
     """K-fold evaluation of the NER recipe ``config`` over the dev articles (benchmarks/eval_ner_kfold.py).
@@ -514,8 +547,13 @@ def kfold(config: TrainConfig, k: int = 5, seed: int = 0, fold_seed: int = 0, pr
     Each fold's model is trained on the seeds + the other folds (+ silver), with every name of the held-out
     fold out of the pools and the silver labels; its mentions on the held-out articles are scored against
     their gold `a` rows, and the held-out articles are rebuilt with the restricted lexicon, lexicon only vs
-    lexicon + model. ``calibration`` (stage 2) is fitted on all folds' predictions unless given (a re-run of
-    ``only`` some folds uses the committed one)."""
+    lexicon + model.
+
+    Stage 2 of the calibration (confidence -> held-out precision, on which ``threshold`` applies) is
+    cross-fitted: fold i's map is fitted on the other folds' predictions only, never on fold i's own
+    gold, so neither the map nor the threshold ever sees the held-out fold. ``calibration`` gives the
+    maps by fold (a re-run of ``only`` some folds uses the committed ones). The result's top-level
+    ``calibration`` is the map fitted on all folds: the one `kg train` ships (data/ner/calibration.json)."""
     import multiprocessing as mp
     import tempfile
 
@@ -539,20 +577,30 @@ def kfold(config: TrainConfig, k: int = 5, seed: int = 0, fold_seed: int = 0, pr
             for a in args:
                 folds.append(_kfold_worker(a))
                 say(f"fold {a[0]}: trained in {folds[-1]['train_seconds']:.0f}s")
-        steps = calibration if calibration is not None else kfold_calibration(folds, gold)
+        steps = kfold_calibration(folds, gold) if calibration is None else []
+        # the threshold is chosen by cross-validation: on out-of-sample calibrated mentions (each fold by a
+        # map it took no part in); the shipped one over all folds, fold i's over the other folds only
+        shipped = choose_threshold(cross_fitted(folds, gold)) if calibration is None else None
         for f in folds:
+            if calibration is not None:         # a re-run: the committed fold's map and threshold
+                f["calibration"], f["threshold"] = calibration[f["fold"]]
+            else:                               # fitted and chosen on the other folds only
+                others = [g for g in folds if g is not f]
+                f["calibration"] = kfold_calibration(others, gold) if others else []
+                f["threshold"] = choose_threshold(cross_fitted(others, gold)) if len(others) > 1 else threshold
             meta_path = Path(f["model_dir"]) / "kg-ner.json"
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            meta["held_out_calibration"] = steps
+            meta["held_out_calibration"] = f["calibration"]
+            meta["min_confidence"] = f["threshold"]
             meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
             seen = training_keys(fold_text(f["docs"]), f["docs"], config)
-            on = score_kfold_fold(f, gold, threshold, steps, seen, junk_filter=True)
-            off = score_kfold_fold(f, gold, threshold, steps, seen, junk_filter=False)
+            on = score_kfold_fold(f, gold, f["threshold"], f["calibration"], seen, junk_filter=True)
+            off = score_kfold_fold(f, gold, f["threshold"], f["calibration"], seen, junk_filter=False)
             f["mentions"] = _counts_dict(on["by_class"], on["unseen"])
             f["mentions_without_junk_filter"] = _counts_dict(off["by_class"], off["unseen"])
             f["errors"] = on["errors"]
-            f["junk_dropped"] = _junk_summary(f, gold, threshold, steps)
-            f["sweep"] = {str(t): _counts_dict(*_pick(score_kfold_fold(f, gold, t, steps, seen)))
+            f["junk_dropped"] = _junk_summary(f, gold, f["threshold"], f["calibration"])
+            f["sweep"] = {str(t): _counts_dict(*_pick(score_kfold_fold(f, gold, t, f["calibration"], seen)))
                           for t in (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)}
             if rebuild:
                 f["rebuild"] = {tag: {key: r.get(key) for key in ("entity_type_recall", "relation_precision",
@@ -563,8 +611,8 @@ def kfold(config: TrainConfig, k: int = 5, seed: int = 0, fold_seed: int = 0, pr
                     f"{f['rebuild']['lexicon+model']['entity_type_recall']:.3f}; mentions P {f['mentions']['precision']:.3f} "
                     f"R {f['mentions']['recall']:.3f}")
             del f["model_dir"]
-    return {"k": k, "fold_seed": fold_seed, "seed": seed, "threshold": threshold, "config": config.__dict__,
-            "calibration": steps, "seconds": round(time.perf_counter() - t0, 1), "folds": folds,
+    return {"k": k, "fold_seed": fold_seed, "seed": seed, "threshold_floor": threshold, "target_precision": TARGET_PRECISION,
+            "threshold": shipped, "config": config.__dict__, "calibration": steps, "seconds": round(time.perf_counter() - t0, 1), "folds": folds,
             "summary": kfold_summary(folds)}
 
 

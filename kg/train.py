@@ -236,15 +236,72 @@ def restrict_pools(pools: dict[str, list[str]], held_out_text: str, extra_names:
 
 
 def split_pools(pools: dict[str, list[str]], share: float, seed: int) -> tuple[dict, dict]:
-    """Lexicon dropout: (train pools, dev pools); a fixed ``share`` of each class goes to dev only."""
+    """Lexicon dropout: (train pools, dev pools). Each name goes to dev by a stable hash of (seed, label,
+    its name key) below ``share``, so all scripts of a name go together and adding or removing one name
+    moves no other name (the split never depends on the pool's size or order)."""
     train, dev = {}, {}
     for label, names in pools.items():
-        rng = random.Random(f"{seed}:{label}")
-        names = sorted(names)
-        rng.shuffle(names)
-        k = int(len(names) * share)
-        dev[label], train[label] = names[:k], names[k:]
+        dev[label] = sorted(n for n in names if unit_hash(seed, "dropout", label, name_key(n) or n) < share)
+        chosen = set(dev[label])
+        train[label] = sorted(n for n in names if n not in chosen)
     return train, dev
+
+
+# ------------------------------------------------------------------------------ order-free draws
+#
+# Every random choice of the training set comes from a generator seeded by a stable hash of what the
+# choice is about (the global seed, the epoch, the kind of item, the sentence or template text and the
+# copy number), never from one stream consumed in data order: adding a lexicon entry, a template or a
+# sentence changes only the draws that involve it.
+
+def stable_hash(*parts) -> int:
+    """64-bit hash of ``parts`` (their text), the same in every process and Python (not ``hash``)."""
+    import hashlib
+
+    return int.from_bytes(hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def unit_hash(*parts) -> float:
+    """:func:`stable_hash` as a number in [0, 1)."""
+    return stable_hash(*parts) / 2.0 ** 64
+
+
+def draw_rng(*parts) -> random.Random:
+    """A generator of its own for the draws about ``parts``."""
+    return random.Random(stable_hash(*parts))
+
+
+def stable_sample(items: Sequence[Example], k: int, *key) -> list[Example]:
+    """``k`` of ``items``: those with the smallest hash of (``key``, text, copy number): an item is picked or
+    not whatever the others are (adding one displaces at most one)."""
+    seen: dict[str, int] = {}
+    ranked = []
+    for i, ex in enumerate(items):
+        n = seen[ex.text] = seen.get(ex.text, -1) + 1
+        ranked.append((stable_hash(*key, ex.doc, ex.text, n), i))
+    return [items[i] for _, i in sorted(ranked)[:k]]
+
+
+class NamePicker:
+    """Draws a name of a pool by consistent hashing: every name holds ``points`` places on a unit circle
+    at stable hashes of (seed, label, name); a draw u in [0, 1) takes the name at the first place >= u.
+    A name added to the pool takes over only the draws that land just before its places (about 1/n of
+    them); every other draw keeps its name. The pool's order plays no part."""
+
+    def __init__(self, names: Iterable[str], label: str, seed: int = 0, points: int = 16):
+        import bisect
+
+        self._bisect = bisect.bisect_left
+        marks = sorted((unit_hash(seed, "pool", label, n, j), n) for n in set(names) for j in range(points))
+        self.marks = [m for m, _ in marks]
+        self.names = [n for _, n in marks]
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    def pick(self, u: float) -> str:
+        i = self._bisect(self.marks, u)
+        return self.names[i if i < len(self.names) else 0]
 
 
 # ------------------------------------------------------------------------------- synthetic names
@@ -340,19 +397,22 @@ _SLOT = re.compile(r"\{([A-Za-z]+)(?:#\d)?\}")
 
 
 class Augmenter:
-    """Makes one epoch's sentences: fills templates, swaps mentions, adds script views. Seeded."""
+    """Makes one epoch's sentences: fills templates, swaps mentions, adds script views. Seeded, and every
+    item's draws come from a generator of its own (:func:`draw_rng`), keyed by what the item is."""
 
-    def __init__(self, pools: dict[str, list[str]], templates: list[str], config: TrainConfig):
+    def __init__(self, pools: dict[str, list[str]], templates: list[str], config: TrainConfig, seed: int = 0):
         self.pools = pools
+        self.pickers = {label: NamePicker(names, label, seed) for label, names in pools.items()}
         self.templates = templates
         self.config = config
+        self.seed = seed
 
     def name(self, label: str, rng: random.Random) -> str:
-        names = self.pools.get(label) or []
+        picker = self.pickers.get(label)
         share = self.config.synthetic_share if label in SHAPED else self.config.synthetic_share / 3
-        if not names or rng.random() < share:
+        if not picker or rng.random() < share:
             return synthetic_name(label, rng)
-        return rng.choice(names)
+        return picker.pick(rng.random())
 
     def fill(self, template: str, rng: random.Random) -> Example:
         out, spans, pos, used = [], [], 0, {}
@@ -394,35 +454,51 @@ class Augmenter:
             out.append(convert_example(convert_example(ex, "t2s"), "s2twp"))
         return out
 
-    def epoch(self, seeds: list[Example], negatives: list[Example], rng: random.Random,
+    def epoch(self, seeds: list[Example], negatives: list[Example], key: object,
               real: Sequence[Example] = (), real_negatives: Sequence[Example] = (), silver: Sequence[Example] = (),
               litter: Sequence[Example] = ()) -> list[Example]:
+        """One epoch's sentences. ``key`` names the epoch (seed and epoch number); each item's draws come
+        from :func:`draw_rng` of (key, kind, doc, text, copy), and the epoch's order is the items' hash
+        order, so an item's copies are the same whatever else the data holds."""
         c = self.config
-        batch: list[Example] = []
-        for ex in seeds:
-            batch.extend(self.views(ex, rng))
-            for _ in range(c.seed_variants):
-                batch.append(rng.choice(self.views(self.replace(ex, rng), rng)))
+        items: list[tuple[int, Example]] = []
+
+        def add(kind: str, ex: Example, copy: int, made: list[Example]) -> None:
+            for v, out in enumerate(made):
+                items.append((stable_hash(key, "order", kind, ex.doc, ex.text, copy, v), out))
+
+        def rng(kind: str, ex: Example | str, copy: int) -> random.Random:
+            return draw_rng(key, kind, *((ex.doc, ex.text) if isinstance(ex, Example) else ("", ex)), copy)
+
+        def copies(kind: str, group: Sequence[Example], variants: int, p: float = 0.7) -> None:
+            count: dict[tuple[str, str], int] = {}
+            for ex in group:            # a sentence twice in the data gets copies of its own
+                n = count[ex.doc, ex.text] = count.get((ex.doc, ex.text), -1) + 1
+                add(kind, ex, n * 1000, self.views(ex, rng(kind, ex, n * 1000)))
+                for j in range(1, variants + 1):
+                    r = rng(kind, ex, n * 1000 + j)
+                    add(kind, ex, n * 1000 + j, [r.choice(self.views(self.replace(ex, r, p), r))])
+
+        def once(kind: str, group: Sequence[Example]) -> None:
+            for ex in group:
+                r = rng(kind, ex, 0)
+                add(kind, ex, 0, [r.choice(self.views(ex, r))])
+
+        copies("seed", seeds, c.seed_variants)
         for t in self.templates:
-            for _ in range(c.template_fills):
-                batch.append(rng.choice(self.views(self.fill(t, rng), rng)))
-        if negatives:
-            for ex in rng.sample(negatives, min(c.negatives, len(negatives))):
-                batch.append(rng.choice(self.views(ex, rng)))
-        for ex in real:                       # real sentences of the dev articles: as written + replaced copies
-            batch.extend(self.views(ex, rng))
-            for _ in range(c.real_variants):
-                batch.append(rng.choice(self.views(self.replace(ex, rng), rng)))
-        if real_negatives:
-            for ex in rng.sample(list(real_negatives), min(c.real_negatives, len(real_negatives))):
-                batch.append(rng.choice(self.views(ex, rng)))
-        if silver:
-            for ex in rng.sample(list(silver), min(c.silver, len(silver))):
-                batch.append(rng.choice(self.views(self.replace(ex, rng, p=c.silver_replace), rng)))
-        for ex in litter:
-            batch.append(rng.choice(self.views(ex, rng)))
-        rng.shuffle(batch)
-        return batch
+            for j in range(c.template_fills):
+                r = rng("template", t, j)
+                ex = r.choice(self.views(self.fill(t, r), r))
+                items.append((stable_hash(key, "order", "template", t, j), ex))
+        once("negative", stable_sample(negatives, min(c.negatives, len(negatives)), key, "negative"))
+        copies("real", real, c.real_variants)
+        once("real-negative", stable_sample(real_negatives, min(c.real_negatives, len(real_negatives)), key, "real-negative"))
+        for ex in stable_sample(silver, min(c.silver, len(silver)), key, "silver"):
+            r = rng("silver", ex, 0)
+            add("silver", ex, 0, [r.choice(self.views(self.replace(ex, r, p=c.silver_replace), r))])
+        once("litter", litter)
+        items.sort(key=lambda item: item[0])
+        return [ex for _, ex in items]
 
 
 # --------------------------------------------------------------------------------------------- model
@@ -512,6 +588,12 @@ def _held_out_calibration() -> list[list[float]]:
     return json.loads(path.read_text(encoding="utf-8"))["steps"] if path.is_file() else []
 
 
+def held_out_threshold() -> float | None:
+    """The confidence threshold chosen on the held-out articles' mentions (data/ner/calibration.json), if any."""
+    path = DATA_DIR / "calibration.json"
+    return json.loads(path.read_text(encoding="utf-8")).get("threshold") if path.is_file() else None
+
+
 def fit_calibration(scored: list[tuple[float, bool]], bins: int = 20) -> list[list[float]]:
     """Isotonic (pool-adjacent-violators) map raw beam score -> precision, as [upper bound, value] steps."""
     scored = sorted(scored)
@@ -554,7 +636,6 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
     say = progress or (lambda msg: None)
     t0 = time.perf_counter()
     fix_random_seed(seed)
-    rng = random.Random(seed)
 
     seeds = load_seed_examples(exclude_docs=exclude_docs)
     negatives = load_negatives(exclude_docs=exclude_docs)
@@ -579,17 +660,19 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
         drop = {name_key(f) for i in dropped for f in forms[i]}
         train_pools = {label: [n for n in names if name_key(n) not in drop] for label, names in train_pools.items()}
     real_data = {"real": real, "real_negatives": real_negatives, "silver": silver, "litter": litter}
-    augment = Augmenter(train_pools, templates, config)
-    dev_augment = Augmenter(dev_pools, templates, TrainConfig(synthetic_share=0.5))
-    dev_rng = random.Random(seed + 1)
-    dev = [dev_augment.fill(t, dev_rng) for t in templates for _ in range(2)]
-    dev += [dev_augment.replace(ex, dev_rng, p=1.0) for ex in seeds]
-    dev += negatives[::4]                 # real entity-free prose: false positives there shape the calibration
-    negatives = [ex for i, ex in enumerate(negatives) if i % 4]
-    dev = [convert_example(ex, "t2s") if i % 2 else ex for i, ex in enumerate(dev)]
+    augment = Augmenter(train_pools, templates, config, seed)
+    dev_augment = Augmenter(dev_pools, templates, TrainConfig(synthetic_share=0.5), seed)
+    # the dev set (names the model never saw): its draws keyed by what each sentence is, as the epochs'
+    dev = [dev_augment.fill(t, draw_rng(seed, "dev", "template", t, j)) for t in templates for j in range(2)]
+    dev += [dev_augment.replace(ex, draw_rng(seed, "dev", "seed", ex.doc, ex.text, i), p=1.0) for i, ex in enumerate(seeds)]
+    # a quarter of the real entity-free prose (by a hash of its text): false positives there shape the calibration
+    held_negative = [stable_hash(seed, "dev", "negative", ex.doc, ex.text) % 4 == 0 for ex in negatives]
+    dev += [ex for ex, held in zip(negatives, held_negative) if held]
+    negatives = [ex for ex, held in zip(negatives, held_negative) if not held]
+    dev = [convert_example(ex, "t2s") if stable_hash(seed, "dev", "script", ex.text) % 2 else ex for ex in dev]
 
     nlp = make_nlp(config)
-    first = augment.epoch(seeds, negatives, random.Random(seed * 1000), **real_data)
+    first = augment.epoch(seeds, negatives, f"{seed}:0", **real_data)
     examples = [to_spacy_example(nlp, ex) for ex in first]
     optimizer = nlp.initialize(lambda: examples[:500])
     optimizer.learn_rate = config.learn_rate
@@ -597,7 +680,7 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
     n_train = len(examples)
     for epoch in range(config.epochs):
         if epoch:
-            examples = [to_spacy_example(nlp, ex) for ex in augment.epoch(seeds, negatives, random.Random(seed * 1000 + epoch), **real_data)]
+            examples = [to_spacy_example(nlp, ex) for ex in augment.epoch(seeds, negatives, f"{seed}:{epoch}", **real_data)]
         losses: dict[str, float] = {}
         for batch in minibatch(examples, size=compounding(config.batch_start, config.batch_end, 1.01)):
             nlp.update(batch, drop=config.dropout, sgd=optimizer, losses=losses)
@@ -632,6 +715,8 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
                                                              "templates": len(templates)},
         "held_out_calibration": _held_out_calibration(),
     }
+    if held_out_threshold() is not None:
+        meta["min_confidence"] = held_out_threshold()
     (out_dir / "kg-ner.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                          encoding="utf-8")
     size = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())
