@@ -19,7 +19,7 @@ DEV = ROOT.parent / "shared" / "eval" / "dev"
 SHARED_SCORER = ROOT.parent / "shared" / "eval" / "score.py"
 
 MIN_RELATION_PRECISION = 0.95
-MIN_RELATION_RECALL = 0.68
+MIN_RELATION_RECALL = 0.70
 MIN_ENTITY_TYPE_RECALL = 0.97
 MAX_FORBIDDEN_HITS = 2
 
