@@ -6,22 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import assert_same_exports
 from kg.pipeline import BuildOptions, build
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
-#: report.md is left out: it holds the timings of its build
-EXPORTS = ("graph.ttl", "graph.nt", "graph.nq", "facts.csv", "graph.graphml", "graph.html")
 NEW_ARTICLE = ("國產GPU新聞\n\n壁仞科技今日發布BR106晶片，採用7納米工藝，面向數據中心市場。"
                "該公司表示，BR106由台積電代工。\n")
-
-
-def _same_exports(a: Path, b: Path) -> None:
-    for name in EXPORTS:
-        assert (a / name).read_bytes() == (b / name).read_bytes(), name
-    pages = sorted(p.name for p in (a / "entities").iterdir())
-    assert pages == sorted(p.name for p in (b / "entities").iterdir())
-    for name in pages:
-        assert (a / "entities" / name).read_bytes() == (b / "entities" / name).read_bytes(), name
 
 
 @pytest.mark.slow
@@ -41,7 +31,7 @@ def test_add_change_delete_give_the_exports_of_a_full_rebuild(tmp_path):
 
     full = build(corpus, tmp_path / "full", BuildOptions(cache=False))
     assert full.articles_reused == full.articles_extracted == 0
-    _same_exports(out, tmp_path / "full")
+    assert_same_exports(out, tmp_path / "full")
     # entries of the changed and deleted articles are gone: one per article of this build
     assert len(list(cache.glob("*/*.json"))) == again.kept
 
@@ -66,4 +56,4 @@ def test_a_damaged_entry_is_extracted_again(tmp_path):
     again = build(SEEDS, tmp_path / "b", BuildOptions(use_model=False, cache_dir=cache))
     assert again.articles_extracted == 1
     build(SEEDS, tmp_path / "c", BuildOptions(use_model=False, cache=False))
-    _same_exports(tmp_path / "b", tmp_path / "c")
+    assert_same_exports(tmp_path / "b", tmp_path / "c")

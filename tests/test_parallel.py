@@ -7,23 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import assert_same_exports
 from kg.pipeline import BuildOptions, build
 
 pytest.importorskip("distributed")
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT.parent / "shared" / "eval" / "dev"
-#: every export whose bytes must not depend on where the extraction ran (report.md holds timings)
-COMPARED = ("graph.ttl", "graph.nt", "graph.nq", "facts.csv", "graph.graphml", "graph.html")
-
-
-def _same_exports(a: Path, b: Path) -> None:
-    for name in COMPARED:
-        assert (a / name).read_bytes() == (b / name).read_bytes(), name
-    pages = sorted(p.name for p in (a / "entities").iterdir())
-    assert pages == sorted(p.name for p in (b / "entities").iterdir())
-    for page in pages:
-        assert (a / "entities" / page).read_bytes() == (b / "entities" / page).read_bytes(), page
 
 
 def test_local_cluster_build_equals_single_process_build(tmp_path):
@@ -31,7 +21,7 @@ def test_local_cluster_build_equals_single_process_build(tmp_path):
     one = build(ROOT / "seeds", tmp_path / "one", rules)
     two = build(ROOT / "seeds", tmp_path / "two", BuildOptions(use_model=False, cache=False, workers=2))
     assert one.exit_code == two.exit_code == 0
-    _same_exports(tmp_path / "one", tmp_path / "two")
+    assert_same_exports(tmp_path / "one", tmp_path / "two")
 
 
 @pytest.mark.slow
@@ -47,7 +37,7 @@ def test_running_cluster_with_the_models_equals_single_process_build(tmp_path):
                              capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     build(DEV, tmp_path / "one", BuildOptions(cache=False))
-    _same_exports(tmp_path / "one", tmp_path / "dask")
+    assert_same_exports(tmp_path / "one", tmp_path / "dask")
 
 
 def _kg(*args: str) -> subprocess.CompletedProcess:
