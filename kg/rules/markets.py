@@ -276,8 +276,8 @@ def technologies(v: SentenceView) -> Iterator[Found]:
                 continue
         prev = v.items[it.index - 1] if it.index else None
         before = prev
-        listed = v.list_ending_at(it, TECH + PRODUCT)
-        if use is None and len(listed) > 1 and not any(m.is_a(TECH) for m in listed[:-1]):
+        listed = v.list_ending_at(it, TECH + PRODUCT) if use is None else [it]
+        if len(listed) > 1 and not any(m.is_a(TECH) for m in listed[:-1]):
             # 搭載GDDR6X和chiplet技術: the verb stands before a list whose first technology this is
             head = v.owner_start(listed[0])
             lead = v.norm[max(0, head - 20):head]
