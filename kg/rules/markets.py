@@ -11,6 +11,7 @@ from kg.rules.common import (
     DEVELOP_VERB,
     Found,
     MARKET,
+    NODE,
     ORG,
     PRODUCT,
     PRODUCT_OR_ORG,
@@ -258,6 +259,7 @@ TECH_VERB = re.compile(f"(?:{trigger('tech_use')})(?:了)?"
                        r"(?P<descriptor>[^，。；、,;：:]{1,16}的[^，。；、,;：:的]{0,4})?\s*[“「]?\s*$")
 FIELD_AFTER = re.compile(r"\s*(?:等)?\s*(?:新兴|前沿|热门|多个|各)?\s*(?:领域|行业|市场|场景)")
 # 基於RISC-V指令集的玄鐵C906處理器: the technology a product named right after is built with
+NODE_THEN_TECH = re.compile(r"^\s*(?:工艺|制程)?\s*(?:工艺|制程)?\s*(?:[、/／]|和|及|与|以及|加上|\+)\s*(?:[\d.]+d)?\s*$")
 TECH_MODIFIES = re.compile(r"\s*[”」]?\s*(?:架构|指令集|技术|工艺)?\s*的\s*")
 
 
@@ -277,6 +279,9 @@ def technologies(v: SentenceView) -> Iterator[Found]:
         prev = v.items[it.index - 1] if it.index else None
         before = prev
         listed = v.list_ending_at(it, TECH + PRODUCT) if use is None else [it]
+        opener = v.items[listed[0].index - 1] if use is None and listed[0].index else None
+        if opener is not None and opener.is_a(NODE) and NODE_THEN_TECH.match(v.gap(opener, listed[0])):
+            listed.insert(0, opener)   # 採用7nm製程與2.5D CoWoS封裝技術: a process node opens the list
         if len(listed) > 1 and not any(m.is_a(TECH) for m in listed[:-1]):
             # 搭載GDDR6X和chiplet技術: the verb stands before a list whose first technology this is
             head = v.owner_start(listed[0])

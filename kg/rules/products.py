@@ -21,6 +21,7 @@ from kg.rules.common import (
     ORG,
     PRODUCT,
     PRODUCT_LEAD,
+    PRODUCT_OR_ORG,
     its_head,
     launched_product,
     MAKER_DESCRIPTOR,
@@ -127,23 +128,41 @@ def _develops_product_list(v: SentenceView) -> Iterator[Found]:
 
 BY_MAKER = re.compile(r"由\s*")
 BY_MAKER_VERB = re.compile(r"\s*(?:[^，。；、,;]{0,8}?)(?:自主)?(研发|开发|设计|推出|打造|代工|流片)")
+# 昇騰910B是華為推出的AI芯片 / ICN技術…均為平頭哥自主研發: the maker named after a copula. 是為X設計 is
+# made for X, so no preposition may follow the copula, and the verb must follow the maker at once.
+COPULA_MAKER = re.compile(r"(?:是|均为|皆为|均是|都是|乃是|即为)(?!为|给|替|帮|否|由)\s*")
+COPULA_MAKER_VERB = re.compile(r"\s*(?:自主|自行|独立)?\s*(研发|开发|设计|推出|打造|研制|自研)(?:出)?(?=的|、|[，。；,;]|\s*$)")
+# …是英偉達推出的H20的對手: the relative clause then describes the name after it, not the subject
+DESCRIBES_NEXT = re.compile(r"的\s*[「“『]?\s*")
+MADE_THING = PRODUCT + ("Technology",)
 
 
 def _developed_by(v: SentenceView) -> Iterator[Found]:
-    """該部光刻機由上海初創公司宇量昇研發 / 由台積電代工: PRODUCT 由 ORG + verb."""
-    for match in BY_MAKER.finditer(v.norm):
-        maker = v.first_after(match.end(), ORG, max_gap=10, gap_ok=SAME_CLAUSE_GAP)
-        if maker is None:
-            continue
-        verb = BY_MAKER_VERB.match(v.norm, maker.end)
-        product = v.subject_before(match.start(), PRODUCT, carry=True)
-        if verb is None or product is None or v.modal_between(product.end, match.start()):
-            continue
-        if verb.group(1) in ("代工", "流片"):
-            if maker.is_a(COMPANY):
-                yield product, "manufacturedBy", maker, "rule:foundry.by"
-        else:
-            yield maker, "develops", product, "rule:develops.by"
+    """該部光刻機由上海初創公司宇量昇研發 / 由台積電代工 / 是華為推出的: PRODUCT 由|是 ORG + verb (a
+    technology so named is one the maker uses)."""
+    for by, verb_after in ((BY_MAKER, BY_MAKER_VERB), (COPULA_MAKER, COPULA_MAKER_VERB)):
+        for match in by.finditer(v.norm):
+            maker = v.first_after(match.end(), ORG, max_gap=10, gap_ok=SAME_CLAUSE_GAP)
+            if maker is None:
+                continue
+            verb = verb_after.match(v.norm, maker.end)
+            made = v.subject_before(match.start(), MADE_THING if by is COPULA_MAKER else PRODUCT, carry=True)
+            if verb is None or made is None or v.modal_between(made.end, match.start()):
+                continue
+            if by is COPULA_MAKER and _describes_next(v, verb.end()):
+                continue
+            if verb.group(1) in ("代工", "流片"):
+                if maker.is_a(COMPANY):
+                    yield made, "manufacturedBy", maker, "rule:foundry.by"
+            elif not made.is_a(PRODUCT):
+                yield maker, "usesTechnology", made, "rule:tech.by"
+            else:
+                yield maker, "develops", made, "rule:develops.by" if by is BY_MAKER else "rule:develops.copula"
+
+
+def _describes_next(v: SentenceView, pos: int) -> bool:
+    nxt = next((it for it in v.items if it.start >= pos), None)
+    return nxt is not None and nxt.is_a(PRODUCT_OR_ORG) and bool(DESCRIBES_NEXT.fullmatch(v.norm[pos:nxt.start]))
 
 
 def _develops_appositive(v: SentenceView) -> Iterator[Found]:
