@@ -31,6 +31,8 @@ FOR_DOMAIN_TAIL = re.compile(r"\s*(?:等)?\s*(?:多个|各)?\s*(?:领域|行业|
 
 # 覆蓋AI芯片、AI加速卡…: a market word that is the first half of a kind of product is not a market
 PRODUCT_KIND_AFTER = re.compile(r"\s*(?:芯片|晶片|加速卡|显卡|gpu|cpu|处理器|服务器|模组|板卡|计算卡|系统|集群|一体机|软件|平台)")
+# 聚焦雲端AI芯片領域: the field of a kind of product is the market's field again
+PRODUCT_KIND_FIELD = re.compile(PRODUCT_KIND_AFTER.pattern + r"\s*(?:领域|赛道|市场|行业)")
 # 針對金融、科研等關鍵領域開展的安全審查: the markets are where an action happens, not what is aimed at them
 ACTION_AFTER = re.compile(r"\s*(?:等)?\s*(?:关键|重点|重要|敏感)?\s*(?:领域|行业|部门|场景)?\s*(?:开展|进行|实施|发起|展开)")
 COVERAGE_AFTER = re.compile(r"\s*(?:等)?\s*(?:多|全|多个|各类)?\s*(?:场景|领域|市场|应用)?\s*(?:的)?\s*(?:全面|广泛)?\s*覆盖")
@@ -62,7 +64,8 @@ def markets(v: SentenceView) -> Iterator[Found]:
         first = v.first_after(match.end(), MARKET, max_gap=6, gap_ok=MARKET_LEAD) or _after_unknown_members(v, match.end())
         if first is None:
             continue
-        markets = [m for m in market_list(v, first) if not PRODUCT_KIND_AFTER.match(v.norm, m.end)]
+        markets = [m for m in market_list(v, first) if not PRODUCT_KIND_AFTER.match(v.norm, m.end)
+                   or PRODUCT_KIND_FIELD.match(v.norm, m.end)]
         if not markets or ACTION_AFTER.match(v.norm, markets[-1].end):
             continue
         tail = v.norm[markets[-1].end:markets[-1].end + 8]
