@@ -94,10 +94,30 @@ def _in_with_phrase(v: SentenceView, obj: Item) -> bool:
     return bool(WITH_BEFORE.search(v.norm, 0, obj.start) and WITH_PHRASE_END.match(v.norm, obj.end))
 
 
+# 推出三款芯片：A、B和C / 發布了兩款新品，分別是A和B / 實現三款芯片量產：A…: a count of products announces
+# the list after the colon or comma
+COUNTED_KIND = (r"(?:[\d两二三四五六七八九十多数几]+)\s*(?:款|个|种|颗|代)\s*[^，。；,;：:]{0,10}?"
+                r"(?:芯片|晶片|产品|新品|gpu|cpu|处理器|加速卡|显卡|计算卡|系列|架构)")
+LIST_OPENS = r"\s*[：:，,]\s*(?:分别是|分别为|分别命名为|包括|即|为|是)?\s*"
+COUNTED_AFTER_VERB = re.compile(r"(?:了)?\s*" + COUNTED_KIND + r"\s*(?:产品)?" + LIST_OPENS)
+COUNTED_BEFORE_VERB = re.compile(COUNTED_KIND + r"\s*(?:的)?\s*$")
+OPENS_AFTER_VERB = re.compile(LIST_OPENS)
+
+
+def _announced_list(v: SentenceView, match: re.Match) -> Item | None:
+    """The first product of a list a counted kind of product announces around a develop verb."""
+    after = COUNTED_AFTER_VERB.match(v.norm, match.end())
+    if after is None and COUNTED_BEFORE_VERB.search(v.norm, max(0, match.start() - 20), match.start()):
+        after = OPENS_AFTER_VERB.match(v.norm, match.end())
+    if after is None:
+        return None
+    return v.first_after(after.end(), PRODUCT, max_gap=2, same_clause=False)
+
+
 def _develops_by_verb(v: SentenceView) -> Iterator[Found]:
     """壁切科技推出BRAS軟件平台: ORG + 推出/發布/研發 + PRODUCT list."""
     for match in DEVELOP_VERB.finditer(v.norm):
-        obj = v.first_after(match.end(), PRODUCT, max_gap=24, gap_ok=PRODUCT_LEAD)
+        obj = v.first_after(match.end(), PRODUCT, max_gap=24, gap_ok=PRODUCT_LEAD) or _announced_list(v, match)
         while obj is not None and (BASED_ON.search(v.norm[max(0, obj.start - 10):obj.start]) or _in_with_phrase(v, obj)):
             # 研發了首款基於ARM架構的CPU「火星」: the architecture it is based on is not what was developed;
             # 新版本發布慢與昇腾芯片無關 / 推出與H20競爭的X: nor is a product inside a 與…相比/無關/競爭 phrase
