@@ -72,6 +72,12 @@ def product_after(v: SentenceView, pos: int) -> Item | None:
     return None
 
 
+# 設計公司 / 研發團隊 / 研發投入: the develop verb is the first half of a noun, nothing was launched
+VERB_AS_NOUN = re.compile(r"\s*(?:公司|企业|厂商|团队|人员|能力|投入|费用|中心|基地|实力|经验|水平|周期|进展|成本)")
+#: how many clauses back a subjectless clause may reach for the launch it continues
+LAUNCH_REACH = 2
+
+
 def launched_product(v: SentenceView, pos: int) -> Item | None:
     """華為發布昇騰910B芯片，面向數據中心市場: a clause with no subject of its own that follows a launch
     is about the product launched, not the company."""
@@ -80,11 +86,16 @@ def launched_product(v: SentenceView, pos: int) -> Item | None:
     if clause == 0 or v.subject_before(pos, PRODUCT_OR_ORG, carry=False) is not None \
             or len(v.norm[c_start:pos].strip()) > 3:
         return None
-    p_start, p_end = v.clause_span(clause - 1)
-    verb = None
-    for verb in DEVELOP_VERB.finditer(v.norm, p_start, p_end):
-        pass
-    if verb is None:
-        return None
-    launched = v.items_in(verb.end(), p_end, PRODUCT)
-    return launched[0] if launched else None
+    # 發布昇騰910C，基於達芬奇架構，面向…: subjectless clauses may stand between the launch and this one
+    for earlier in range(clause - 1, max(-1, clause - 1 - LAUNCH_REACH), -1):
+        p_start, p_end = v.clause_span(earlier)
+        verb = None
+        for verb in DEVELOP_VERB.finditer(v.norm, p_start, p_end):
+            if VERB_AS_NOUN.match(v.norm, verb.end()):   # CPU設計公司有基於X86的: 設計 names a kind of firm
+                verb = None
+        if verb is not None:
+            launched = v.items_in(verb.end(), p_end, PRODUCT)
+            return launched[0] if launched else None
+        if v.clause_subject(earlier, PRODUCT_OR_ORG) is not None:
+            return None
+    return None

@@ -12,7 +12,7 @@ from kg.rules.common import (
     POLICY,
     RESTRICT_VERB,
 )
-from kg.sentence_view import SentenceView
+from kg.sentence_view import Item, SentenceView
 
 
 def restricts(v: SentenceView) -> Iterator[Found]:
@@ -38,6 +38,19 @@ UNDER_POLICY = re.compile(r"(?:受|受到|遭到|遭受|受限于|受限)\s*(?:�
 UNDER_POLICY_TAIL = re.compile(r"\s*(?:的)?\s*(?:影响|限制|制约|打压|冲击|波及)")
 
 
+DISPOSAL = re.compile(r"(?:将|把)\s*$")
+DISPOSED_TAIL = re.compile(r"^\s*(?:等)?\s*(?:\d+|[两二三四五六七八九十数多几]+)?\s*(?:家|个)?\s*(?:中国|中企|企业|公司|实体|机构)?\s*(?:一并|一同|正式|也)?\s*$")
+
+
+def _disposed_before(v: SentenceView, trigger: int) -> list[Item]:
+    """The names a 將/把 right before them puts in front of the verb at ``trigger`` (將A、B等公司列入)."""
+    last = next((it for it in reversed(v.items) if it.end <= trigger), None)
+    if last is None or not last.is_a(RESTRICTED_TARGETS) or not DISPOSED_TAIL.match(v.norm[last.end:trigger]):
+        return []
+    listed = v.list_ending_at(last, RESTRICTED_TARGETS)
+    return listed if DISPOSAL.search(v.norm, 0, listed[0].start) else []
+
+
 def restricts_listed(v: SentenceView) -> Iterator[Found]:
     """中芯國際被列入美國實體清單 / 將23家中國實體列入實體清單，包括A、B / 受美國制裁影響，華為無法…"""
     for policy in v.items:
@@ -50,6 +63,11 @@ def restricts_listed(v: SentenceView) -> Iterator[Found]:
             if named:   # … 列入實體清單，包括A、B、C
                 first = v.first_after(policy.end + named.end(), RESTRICTED_TARGETS, max_gap=1, same_clause=False)
                 for target in (v.list_from(first, RESTRICTED_TARGETS) if first is not None else []):
+                    yield policy, "restricts", target, "rule:restricts.listed"
+                continue
+            disposed = _disposed_before(v, trigger)
+            if disposed:   # 美國商務部將A、B列入實體清單: what 將/把 governs is listed, not the subject
+                for target in disposed:
                     yield policy, "restricts", target, "rule:restricts.listed"
                 continue
             target = v.subject_before(trigger, RESTRICTED_TARGETS, carry=False)

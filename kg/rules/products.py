@@ -354,7 +354,8 @@ def foundry_process_used_for(v: SentenceView) -> Iterator[Found]:
 
 # 基於 / 搭載自研的第二代 XPU架構 / 基於自研架構昆侖芯XPU-R: up to three modifiers between the verb and the name
 BASED_ON = re.compile(f"(?:{trigger('based_on')})(?:了)?"
-                      r"(?:(?:全新|新一代|第[一二三四五六七八九十\d]代|自研|自主研发|自主设计|最新)(?:的)?\s*){0,3}(?:架构)?"
+                      r"(?:(?:全新|新一代|第[一二三四五六七八九十\d]代|自研|自主研发|自主设计|自主|国产|最新)(?:的)?\s*){0,3}"
+                      r"(?:架构|指令集|指令系统)?"
                       r"\s*[“「『\"]?\s*$")
 
 
@@ -378,6 +379,7 @@ def based_on(v: SentenceView) -> Iterator[Found]:
                     if not product.is_a(ARCHITECTURE):
                         yield product, "basedOn", arch, "rule:based-on.modifier"
                 continue
-        subject = v.subject_before(trigger_start, PRODUCT, carry=True)
+        # 華為推出了昇騰910B，基於達芬奇架構: a clause after a launch is about the product launched
+        subject = launched_product(v, trigger_start) or v.subject_before(trigger_start, PRODUCT, carry=True)
         if subject is not None and not subject.is_a(ARCHITECTURE) and not v.modal_between(subject.end, trigger_start):
             yield subject, "basedOn", arch, "rule:based-on.verb"
