@@ -11,6 +11,7 @@ from kg.model import Document
 from kg.namespaces import DCTERMS, DOC, EV, ID, KG, PREFIXES, PROV, RDF, RDFS, SKOS
 from kg.rdf import Iri, Lit, Triple, serialise
 from kg.resolve import Entity
+from kg.vocabulary import vocabulary
 
 _TYPE = Iri(str(RDF.type))
 _LABEL = Iri(str(RDFS.label))
@@ -104,7 +105,8 @@ class GraphBuilder:
     def add_entity(self, entity: Entity) -> None:
         s = entity_iri(entity.id)
         add = self.facts.add
-        add((s, _TYPE, kg(entity.cls)))
+        for cls in vocabulary().typed_as.get(entity.cls, (entity.cls,)):
+            add((s, _TYPE, kg(cls)))
         labels = set()
         for lang in _LANG_ORDER:
             if lang in entity.labels and entity.labels[lang]:

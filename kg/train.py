@@ -56,8 +56,11 @@ def model_name(config: "TrainConfig") -> str:
 #: the model's labels: the entity classes it predicts, in the order of its tags (the ``ner`` column of
 #: ontology/classes.tsv, read by kg.vocabulary)
 LABELS = vocabulary().ner_labels
-#: lexicon class -> label (classes the model does not predict are absent)
-LEXICON_CLASS = {label: label for label in LABELS}
+#: lexicon class -> label: the class, else its superclass (an InstructionSet trains as an Architecture);
+#: classes the model does not predict are absent
+LEXICON_CLASS = {cls: cls if cls in LABELS else vocabulary().superclass.get(cls)
+                 for cls in vocabulary().lexicon_classes
+                 if cls in LABELS or vocabulary().superclass.get(cls) in LABELS}
 
 Span = tuple[int, int, str]
 

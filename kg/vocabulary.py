@@ -76,6 +76,13 @@ class Vocabulary:
             parents = sorted(ontology.parents(c) & entity)
             if parents:
                 self.superclass[c] = parents[0]
+        #: entity class -> the classes its entities are typed with in the graph: itself, and both parents of
+        #: a class with two (an InstructionSet is also typed Architecture and Technology, for queries
+        #: and scorers without RDFS inference); the class itself comes first
+        self.typed_as: dict[str, tuple[str, ...]] = {}
+        for c in listed:
+            parents = sorted(ontology.parents(c) & entity)
+            self.typed_as[c] = (c, *parents) if len(parents) > 1 else (c,)
         #: entity class -> itself and its superclasses
         self.ancestors: dict[str, frozenset[str]] = {c: ontology.ancestors(c) & entity for c in listed}
         #: classes a lexicon row may have (the others are found by patterns only)
@@ -151,6 +158,11 @@ class Vocabulary:
     def is_a(self, cls: str, ancestor: str) -> bool:
         """True when ``cls`` is ``ancestor`` or one of its subclasses."""
         return self.ontology.is_subclass(cls, ancestor)
+
+    def most_specific(self, classes) -> str:
+        """Of the classes one entity is typed with (``typed_as``), the one the others are parents of."""
+        found = sorted(classes)
+        return next((c for c in found if all(self.is_a(c, other) for other in found)), found[0])
 
     def family(self, cls: str) -> str:
         """The direct superclass of ``cls``, else ``cls`` itself."""

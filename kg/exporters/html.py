@@ -181,7 +181,7 @@ def _read(graph: rdflib.Graph) -> _Model:
             en = _pick_label(graph, iri, ("",)) or _local(iri)
         alts = sorted({str(o) for o in graph.objects(iri, SKOS.altLabel)} - {hant, hans, en})
         index[iri] = len(entities)
-        entities.append(_Entity(iri, slug, _local(sorted(typed[iri])[0]), (hant, hans, en), alts))
+        entities.append(_Entity(iri, slug, _vocabulary().most_specific(_local(t) for t in typed[iri]), (hant, hans, en), alts))
 
     # documents and evidence
     doc_iris = sorted({d for d in graph.objects(None, KG.document) if isinstance(d, URIRef)})

@@ -51,7 +51,9 @@ def _collect(build) -> _Tables:
     for s, p, o in build.builder.facts:
         ident = _local(s, ID)
         if ident is not None and p == kg_type and isinstance(o, Iri):
-            tables.classes[ident] = _local(o, KG) or ""
+            cls = _local(o, KG) or ""   # an InstructionSet is typed with its two parents too: keep the class
+            if ident not in tables.classes or vocabulary().is_a(cls, tables.classes[ident]):
+                tables.classes[ident] = cls
         elif ident is not None and p == label and isinstance(o, Lit) and o.lang in _LANGS:
             tables.labels[ident][o.lang] = o.lexical
         elif p == str(KG) + "fileName":
