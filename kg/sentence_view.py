@@ -33,6 +33,9 @@ ITS_GENERIC = re.compile(r"\s*(?:而|并|且|同时)?\s*其\s*(?:主要|核心|�
 POSSESSED_PRODUCT_GAP = re.compile(r"^\s*的\s*(?:核心|主要|主力|旗舰|首款|新一代|最新|新款|最新一代)?\s*"
                                    r"(?:产品|芯片|晶片|处理器|加速卡|显卡|gpu|ai芯片)\s*[「“『\"]?\s*$")
 PRODUCT_CLASSES = ("Product",)
+ARCHITECTURE_CLASSES = ("Architecture",)
+ARCH_QUALIFIES = re.compile(r"\s*(?:架构|指令集)?\s*(?:的)?\s*(?:通用|开源|原生|高性能|国产)?\s*"
+                            r"(?:cpu|gpu|芯片|晶片|处理器|服务器|产品|soc|内核|工具|软件|操作系统)")
 SHARED = re.compile(r"\s*[」”』]?\s*(?:[（(][^（）()]{0,20}[）)])?\s*(?:系列)?\s*(?:芯片|晶片|处理器|行动处理器|移动处理器|加速卡|显卡)?"
                     r"\s*[，,]?\s*(?:近期|近日|日前|此前|已)?\s*(?:均|都|皆|也都|同样|全部|全都|先后|相继|陆续)")
 # between two items of a list whose predicate is shared: 麒麟9030」行動處理器，以及用於AI運算的最新「昇騰
@@ -206,6 +209,11 @@ class SentenceView:
                 yield it, head - (len(lead) - found.start())
 
     # -- subjects ---------------------------------------------------------------------------------------
+    def qualifies_head(self, it: Item) -> bool:
+        """An architecture that only qualifies the noun after it (海光的x86架構CPU, RISC-V CPU與CUDA兼容,
+        研發RISC-V通用工具軟件): the thing meant is the unnamed CPU or software, not the architecture."""
+        return it.is_a(ARCHITECTURE_CLASSES) and bool(ARCH_QUALIFIES.match(self.norm, it.end))
+
     def subject_before(self, pos: int, domain: tuple[str, ...], carry: bool = True, loose: bool = False) -> Item | None:
         """The subject of a trigger at ``pos``: the last fitting item before it in its clause that is not
         governed by a preposition; else (``carry``) the topic of an earlier clause of the sentence;
@@ -217,7 +225,7 @@ class SentenceView:
                 continue
             if self._governed(it, c_start) or self._bracketed(it, pos) or self._verb_object(it, c_start):
                 continue
-            if it.is_a(domain):
+            if it.is_a(domain) and not self.qualifies_head(it):
                 return it
         if not carry:
             return None

@@ -37,7 +37,6 @@ POSSESSED_HEAD = re.compile(r"的\s*(?:高端|旗舰|新款|新一代|首款|自
 NOT_MAKER_VERB = re.compile(trigger("not_maker"))
 ORIGIN_AFTER = re.compile(r"\s*(?:的)?\s*(?:技术|架构|指令集|授权|ip)?\s*(?:源自|源于|来自|来源于|引进自|授权自|购自|买自|取自)")
 FOUNDRY_VERB = re.compile(r"生产|制造|代工|流片|封装|封测")
-ARCH_MODIFIES = re.compile(r"\s*(?:架构|指令集)?\s*(?:的)?\s*(?:cpu|gpu|芯片|晶片|处理器|服务器|产品|soc)")
 
 
 def develops(v: SentenceView) -> Iterator[Found]:
@@ -47,7 +46,7 @@ def develops(v: SentenceView) -> Iterator[Found]:
         prev = v.items[it.index - 1] if it.index else None
         if BUYER_CONTEXT.match(v.norm, it.end) or ORIGIN_AFTER.match(v.norm, it.end):
             continue   # 字節跳動H20訂單: a buyer, not the maker; 兆芯的x86技術源自威盛: it came from elsewhere
-        if it.is_a(ARCHITECTURE) and ARCH_MODIFIES.match(v.norm, it.end):   # 海光的x86架構CPU: the CPU is the product
+        if v.qualifies_head(it):   # 海光的x86架構CPU: the CPU is the product
             continue
         # 英偉達H100 / 沐曦的MXN100 / 英偉達下一代B100 / 長鑫存儲19納米GDDR6顯存
         if prev is not None and prev.is_a(MAKER):
@@ -118,9 +117,11 @@ def _develops_by_verb(v: SentenceView) -> Iterator[Found]:
     """壁切科技推出BRAS軟件平台: ORG + 推出/發布/研發 + PRODUCT list."""
     for match in DEVELOP_VERB.finditer(v.norm):
         obj = v.first_after(match.end(), PRODUCT, max_gap=24, gap_ok=PRODUCT_LEAD) or _announced_list(v, match)
-        while obj is not None and (BASED_ON.search(v.norm[max(0, obj.start - 10):obj.start]) or _in_with_phrase(v, obj)):
+        while obj is not None and (BASED_ON.search(v.norm[max(0, obj.start - 10):obj.start]) or _in_with_phrase(v, obj)
+                                   or v.qualifies_head(obj)):
             # 研發了首款基於ARM架構的CPU「火星」: the architecture it is based on is not what was developed;
-            # 新版本發布慢與昇腾芯片無關 / 推出與H20競爭的X: nor is a product inside a 與…相比/無關/競爭 phrase
+            # 新版本發布慢與昇腾芯片無關 / 推出與H20競爭的X: nor is a product inside a 與…相比/無關/競爭 phrase,
+            # nor an architecture that qualifies the noun after it (研發RISC-V通用工具軟件)
             obj = v.first_after(obj.end, PRODUCT, max_gap=24, gap_ok=PRODUCT_LEAD)
         if obj is None:
             continue
