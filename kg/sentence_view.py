@@ -32,6 +32,12 @@ ITS_GENERIC = re.compile(r"\s*(?:而|并|且|同时)?\s*其\s*(?:主要|核心|�
 # 寒武紀的核心產品「思元」: the owner's product is what the phrase is about
 POSSESSED_PRODUCT_GAP = re.compile(r"^\s*的\s*(?:核心|主要|主力|旗舰|首款|新一代|最新|新款|最新一代)?\s*"
                                    r"(?:产品|芯片|晶片|处理器|加速卡|显卡|gpu|ai芯片)\s*[「“『\"]?\s*$")
+# 華為海思設計的麒麟9000S / 輝達最新推出的Blackwell… / Mate 60 Pro所使用的新型麒麟9000S: a relative clause
+# of the name before it that the product after it heads
+MADE_BY_GAP = re.compile(r"^\s*(?:所)?\s*(?:最新|自主|自行|此前|新|近日|今年)?\s*(?:设计|研发|推出|打造|开发|发布|研制|量产|"
+                         r"使用|采用|搭载|配备|内置)\s*的\s*(?:新型|新款|最新|自研|新一代)?\s*[「“『\"]?\s*$")
+# Blackwell架構晶片B200: the architecture qualifies the kind noun the product is one of
+QUALIFIED_GAP = re.compile(r"^[^，。；、,;（）()]{0,8}$")
 PRODUCT_CLASSES = ("Product",)
 ARCHITECTURE_CLASSES = ("Architecture",)
 ARCH_QUALIFIES = re.compile(r"\s*(?:架构|指令集)?\s*(?:的)?\s*(?:通用|开源|原生|高性能|国产)?\s*"
@@ -333,8 +339,9 @@ class SentenceView:
                 if len(prefix) > 2 or OBJECT_VERB.match(prefix) or OBJECT_RIGHT_BEFORE.search(prefix) or PREPOSITION_BEFORE.search(prefix):
                     return None   # 對標Nvidia…, 推出X…: a clause opening with a verb has no topic of its own
                 chain.append(it)
-            elif ADJACENT.match(self.gap(chain[-1], it)) or (
-                    it.is_a(PRODUCT_CLASSES) and POSSESSED_PRODUCT_GAP.match(self.gap(chain[-1], it))):
+            elif ADJACENT.match(self.gap(chain[-1], it)) or (it.is_a(PRODUCT_CLASSES) and (
+                    POSSESSED_PRODUCT_GAP.match(self.gap(chain[-1], it)) or MADE_BY_GAP.match(self.gap(chain[-1], it))
+                    or (self.qualifies_head(chain[-1]) and QUALIFIED_GAP.match(self.gap(chain[-1], it))))):
                 chain.append(it)
             else:
                 break

@@ -94,7 +94,7 @@ def launched_product(v: SentenceView, pos: int) -> Item | None:
             if VERB_AS_NOUN.match(v.norm, verb.end()):   # CPU設計公司有基於X86的: 設計 names a kind of firm
                 verb = None
         if verb is not None:
-            launched = v.items_in(verb.end(), p_end, PRODUCT)
+            launched = [p for p in v.items_in(verb.end(), p_end, PRODUCT) if not v.qualifies_head(p)]
             return launched[0] if launched else None
         if v.clause_subject(earlier, PRODUCT_OR_ORG) is not None:
             return None

@@ -146,7 +146,7 @@ def investors_listed(v: SentenceView) -> Iterator[Found]:
 
 
 SUBSIDIARY_OF_AFTER = re.compile(r"\s*(?:的)?\s*(?:全资|控股)?\s*(?:子公司|孙公司|控股子公司|全资子公司|旗下公司|分公司|芯片子公司|芯片部门|芯片公司|半导体公司|部门)")
-PARENT_BEFORE = re.compile(r"(?:旗下|孵化的|孵化出的|分拆的|控股的|全资的|分拆出的)(?:的)?\s*(?:芯片|半导体|ai芯片)?\s*(?:公司|企业|子公司|厂商)?\s*$")
+PARENT_BEFORE = re.compile(r"(?:旗下|孵化的|孵化出的|分拆的|控股的|全资的|分拆出的)(?:的)?\s*(?:ai)?\s*(?:芯片|晶片|半导体|gpu)?\s*(?:公司|企业|子公司|厂商|设计公司)?\s*$")
 
 
 def subsidiary(v: SentenceView) -> Iterator[Found]:

@@ -148,7 +148,11 @@ def _develops_product_list(v: SentenceView) -> Iterator[Found]:
 
 
 BY_MAKER = re.compile(r"由\s*")
-BY_MAKER_VERB = re.compile(r"\s*(?:[^，。；、,;]{0,8}?)(?:自主)?(研发|开发|设计|推出|打造|代工|流片)")
+BY_MAKER_VERB = re.compile(r"\s*(?:[^，。；、,;]{0,8}?)(?:自主)?(研发|开发|设计|推出|打造|代工|流片|生产|制造)")
+#: made there, not designed there: 由X代工/流片; 由X生產/製造 only with the process node it is made on
+#: (由中芯國際以N+2製程生產), as a machine 由宇量昇生產 says who made it, not which foundry
+FOUNDRY_BY = ("代工", "流片", "生产", "制造")
+NEEDS_NODE = ("生产", "制造")
 # 昇騰910B是華為推出的AI芯片 / ICN技術…均為平頭哥自主研發: the maker named after a copula. 是為X設計 is
 # made for X, so no preposition may follow the copula, and the verb must follow the maker at once.
 COPULA_MAKER = re.compile(r"(?:是|均为|皆为|均是|都是|乃是|即为)(?!为|给|替|帮|否|由)\s*")
@@ -172,8 +176,9 @@ def _developed_by(v: SentenceView) -> Iterator[Found]:
                 continue
             if by is COPULA_MAKER and _describes_next(v, verb.end()):
                 continue
-            if verb.group(1) in ("代工", "流片"):
-                if maker.is_a(COMPANY):
+            if verb.group(1) in FOUNDRY_BY:
+                on_node = bool(v.items_in(maker.end, verb.end(), NODE))
+                if maker.is_a(COMPANY) and (on_node or verb.group(1) not in NEEDS_NODE):
                     yield made, "manufacturedBy", maker, "rule:foundry.by"
             elif not made.is_a(PRODUCT):
                 yield maker, "usesTechnology", made, "rule:tech.by"
