@@ -25,9 +25,14 @@ ORG_ANAPHOR = re.compile(r"(?:该|这家|此|本)(?:公司|企业|厂商|集团)
 ORG_BARE = re.compile(r"公司(?!债|法|章|治)")
 ITS = re.compile(r"其(?=[^他它余中次实]|$)|它(?![们們])")
 PRODUCT_ANAPHOR = re.compile(r"(?:该|这|此|这一|该款|此款|这款|这颗|该颗)(?:款)?(?:产品|芯片|晶片|处理器|加速卡|显卡|gpu|平台|系列)")
+#: A kind of firm named right before a firm's name (國產GPU廠商天數智芯, AI芯片獨角兽壁仞科技): the name is
+#: still what the clause is about.
+FIRM_DESCRIPTOR = (r"(?:国产|国内|中国|美国|本土|头部|知名|领先|全球|新兴)?\s*(?:[a-z0-9]+|ai|gpu|cpu)?\s*"
+                   r"(?:芯片|晶片|半导体|算力|图形|处理器|存储)?\s*(?:设计)?\s*(?:厂商|公司|企业|独角兽|巨头|龙头|大厂|厂)")
 #: What may stand between a clause break and a name in topic position.
 CLAUSE_LEAD = re.compile(r"^\s*(?:[“「『\"][^”」』\"]{0,14}[”」』\"])?\s*(?:而|但|且|并|同时|此外|另外|其中|目前|当前|如今|"
-                         r"近年来|近日|日前|今年|去年|据悉|据了解|随后|此后|对此|作为[^，。；]{0,12}，?)?\s*$")
+                         r"近年来|近日|日前|今年|去年|据悉|据了解|随后|此后|对此|作为[^，。；]{0,12}，?)?\s*"
+                         r"(?:" + FIRM_DESCRIPTOR + r")?\s*$")
 CLAUSE_BREAK = re.compile(r"[，,；;：:！!？?。\n]")
 ORG_CLASSES = ("Company", "ResearchInstitution")
 PRODUCT_CLASSES = ("Product",)

@@ -21,6 +21,8 @@ for _cp in range(0xFF21, 0xFF3B):  # full-width A-Z → a-z
 _CANTONESE = {"嘅": "的", "咗": "了", "唔": "不", "冇": "没", "喺": "在", "佢": "他"}
 _WIDTH_AND_CASE.update({ord(k): ord(v) for k, v in _CANTONESE.items()})
 _TABLE = str.maketrans(_WIDTH_AND_CASE)
+# 呢 before a measure word is 'this' (呢款晶片 = 這款芯片); elsewhere it is a sentence particle and stays
+_CANTONESE_THIS = re.compile(r"呢(?=[款个個部只隻种種粒啲间間家块塊])")
 
 
 @lru_cache(maxsize=None)
@@ -39,6 +41,8 @@ class Normalizer:
 
     def normalize(self, text: str) -> str:
         folded = text.translate(_TABLE)
+        if "呢" in folded:
+            folded = _CANTONESE_THIS.sub("这", folded)
         simplified = self._t2s.convert(folded)
         if len(simplified) == len(folded):
             return simplified

@@ -6,6 +6,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from kg.context import FIRM_DESCRIPTOR
 from kg.triggers import trigger
 from kg.model import ANCESTORS, Mention, Sentence
 
@@ -39,6 +40,8 @@ MADE_BY_GAP = re.compile(r"^\s*(?:所)?\s*(?:最新|自主|自行|此前|新|近
 # Blackwell架構晶片B200: the architecture qualifies the kind noun the product is one of
 QUALIFIED_GAP = re.compile(r"^[^，。；、,;（）()]{0,8}$")
 PRODUCT_CLASSES = ("Product",)
+ORG_CLASSES = ("Organization",)
+FIRM_LEAD = re.compile(r"\s*(?:" + FIRM_DESCRIPTOR + r")\s*")
 ARCHITECTURE_CLASSES = ("Architecture",)
 ARCH_QUALIFIES = re.compile(r"\s*(?:架构|指令集)?\s*(?:的)?\s*(?:通用|开源|原生|高性能|国产)?\s*"
                             r"(?:cpu|gpu|芯片|晶片|处理器|服务器|产品|soc|内核|工具|软件|操作系统)")
@@ -336,7 +339,13 @@ class SentenceView:
                 continue
             if not chain:
                 prefix = self.norm[first_pos:it.start]
-                if len(prefix) > 2 or OBJECT_VERB.match(prefix) or OBJECT_RIGHT_BEFORE.search(prefix) or PREPOSITION_BEFORE.search(prefix):
+                if it.is_a(ORG_CLASSES) and FIRM_LEAD.fullmatch(prefix):
+                    chain.append(it)   # 國產AI芯片廠商燧原科技: a kind of firm, then the firm
+                    continue
+                if not it.is_a(ORG_CLASSES) and self._in_firm_descriptor(it, first_pos, c_end):
+                    continue           # the AI of 國產AI芯片廠商燧原科技
+                if len(prefix) > 2 or OBJECT_VERB.match(prefix) or OBJECT_RIGHT_BEFORE.search(prefix) \
+                        or PREPOSITION_BEFORE.search(prefix):
                     return None   # 對標Nvidia…, 推出X…: a clause opening with a verb has no topic of its own
                 chain.append(it)
             elif ADJACENT.match(self.gap(chain[-1], it)) or (it.is_a(PRODUCT_CLASSES) and (
@@ -346,6 +355,11 @@ class SentenceView:
             else:
                 break
         return chain[-1] if chain else None
+
+    def _in_firm_descriptor(self, it: Item, start: int, end: int) -> bool:
+        """Is ``it`` (a market word) inside the kind-of-firm descriptor before the firm's name after it?"""
+        firm = next((o for o in self.items[it.index + 1:] if o.start < end and o.is_a(ORG_CLASSES)), None)
+        return firm is not None and bool(FIRM_LEAD.fullmatch(self.norm[start:firm.start]))
 
     def nearest_topic(self, before: int) -> Item | None:
         """Topic of the nearest clause before ``before`` (or the one it is in) that has one: what 其 refers

@@ -125,3 +125,19 @@ def test_company_after_an_unknown_company_is_not_a_known_one(tools):
     text = "天使輪由小米領投，壁仞科技跟投。星河算力科技於2022年成立於上海，公司專注於面向人工智能的NPU研發。"
     claims = _claims(text, tools)
     assert not any(p == "targetsMarket" for s, p, o in claims), claims
+
+
+def test_a_firm_named_after_its_kind_is_the_topic(tools):
+    """國產GPU廠商X宣佈，其Y…: a kind-of-firm descriptor before the name keeps it in topic position."""
+    claims = _claims("國產AI芯片廠商燧原科技近日宣佈，其邃思2.0芯片已實現量產。", tools)
+    assert any(s == "Enflame" and p == "develops" for s, p, _ in claims), claims
+
+
+def test_cantonese_this_before_a_measure_word_is_an_anaphor(tools):
+    """呢款晶片 is 這款晶片 (Hong Kong text); 呢 as a sentence particle is left alone."""
+    normalizer, _ = tools
+    assert normalizer.normalize("呢款晶片") == normalizer.normalize("這款晶片")
+    assert normalizer.normalize("點解呢？") == "点解呢?"
+    text = "寒武紀今日發佈思元590。呢款晶片採用7納米工藝，主攻雲端訓練市場。"
+    claims = _claims(text, tools)
+    assert ("MLU590", "usesProcessNode", "node-7nm") in claims, claims
