@@ -156,7 +156,8 @@ NEEDS_NODE = ("生产", "制造")
 # 昇騰910B是華為推出的AI芯片 / ICN技術…均為平頭哥自主研發: the maker named after a copula. 是為X設計 is
 # made for X, so no preposition may follow the copula, and the verb must follow the maker at once.
 COPULA_MAKER = re.compile(r"(?:是|均为|皆为|均是|都是|乃是|即为)(?!为|给|替|帮|否|由)\s*")
-COPULA_MAKER_VERB = re.compile(r"\s*(?:自主|自行|独立)?\s*(研发|开发|设计|推出|打造|研制|自研)(?:出)?(?=的|、|[，。；,;]|\s*$)")
+COPULA_MAKER_VERB = re.compile(r"\s*(?:自主|自行|独立)?\s*(研发|开发|设计|推出|打造|研制|自研|代工)(?:出|生产|制造)?"
+                               r"(?=的|、|[，。；,;]|\s*$)")
 # …是英偉達推出的H20的對手: the relative clause then describes the name after it, not the subject
 DESCRIBES_NEXT = re.compile(r"的\s*[「“『]?\s*")
 MADE_THING = PRODUCT + ("Technology",)
@@ -365,9 +366,24 @@ BASED_ON = re.compile(f"(?:{trigger('based_on')})(?:了)?"
                       r"\s*[“「『\"]?\s*$")
 
 
+# 採用7nm製程工藝自研XPU架構 / 採用7納米工藝和全新架構「X」: a process node may come first after the verb
+NODE_THEN_ARCH = re.compile(r"^\s*(?:工艺|制程){0,2}\s*(?:[、/／和及与]|以及|加上)?\s*(?:自研|自主研发|全新|新一代)?\s*"
+                            r"(?:的)?\s*(?:架构)?\s*[“「『\"]?\s*$")
+
+
+def _based_on_triggers(v: SentenceView) -> Iterator[tuple[Item, int]]:
+    """Each architecture after a based-on verb, with where the verb starts."""
+    found = dict(v.preceded_by(ARCHITECTURE, BASED_ON, window=10))
+    for node, verb_start in v.preceded_by(NODE, BASED_ON, window=10):
+        nxt = v.items[node.index + 1] if node.index + 1 < len(v.items) else None
+        if nxt is not None and nxt.is_a(ARCHITECTURE) and nxt not in found and NODE_THEN_ARCH.match(v.gap(node, nxt)):
+            found[nxt] = verb_start
+    return iter(sorted(found.items(), key=lambda pair: pair[0].start))
+
+
 def based_on(v: SentenceView) -> Iterator[Found]:
     """三款基於「花港」架構的芯片 / 基于平湖架构的S5000 / S5000採用平湖架構."""
-    for arch, trigger_start in v.preceded_by(ARCHITECTURE, BASED_ON, window=10):
+    for arch, trigger_start in _based_on_triggers(v):
         tail = re.match(r"^\s*[”」』\"]?\s*(?:gpu|ai|图形|计算)?\s*(?:架构|指令集)?\s*(?:打造|设计|研发|开发)?\s*的\s*",
                         v.norm[arch.end:arch.end + 14])
         launch = re.match(r"\s*[”」』\"]?\s*(?:架构|指令集)\s*(?:推出|打造|研发|开发|发布|设计)(?:了)?", v.norm[arch.end:arch.end + 12])
