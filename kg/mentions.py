@@ -39,6 +39,11 @@ _QUOTED_AFTER_HEAD = re.compile(rf"\s*(?:为|是|名为|命名为|代号)?\s*((?
 # the patterns below are read on a short window that ends right before a head noun
 _QUOTED_BEFORE_HEAD = re.compile(rf"{_QUOTED}\s*(?:系列|全功能|通用|图形|ai|智能)?\s*$")
 _CODE_BEFORE_HEAD = re.compile(r"(?<![a-z0-9])([a-z][a-z0-9]{0,9}(?:[ \-][a-z0-9]{1,6})?)\s*$")
+# 億鑄一號芯片 / 芯片億鑄一號 / 圖形處理器GenBu02: a serial name (two characters + N號) or a product code next to
+# a kind of product
+_SERIAL_NAME = r"((?!第)[\u4e00-\u9fff]{2}(?:[一二三四五六七八九十]|\d{1,2})号)"
+_SERIAL_BEFORE_HEAD = re.compile(_SERIAL_NAME + r"\s*(?:系列)?\s*$")
+_NAME_AFTER_HEAD = re.compile(r"\s*[「“『]?\s*(?:" + _SERIAL_NAME + r"|(?<![a-z0-9])([a-z]{1,5}[ \-]?[a-z]?\d{2,5}[a-z0-9]{0,3})(?![a-z0-9]))")
 # 華山、廬山、長江三款芯片 / 蘇堤、春曉、曲院、平湖四代架構: a list of short names counted by a head noun
 _NAME_OR_CODE = r"(?:[\u4e00-\u9fff]{2,4}|[a-z][a-z0-9\-]{1,10})"
 _COUNTED_LIST = re.compile(rf"({_NAME_OR_CODE}(?:\s*[、和及与]\s*{_NAME_OR_CODE})+)\s*(?:等)?\s*(?:[两二三四五六七八九十\d]+)\s*"
@@ -222,8 +227,14 @@ class MentionFinder:
             if after is not None:
                 for name in re.finditer(_QUOTED, norm[after.start(1):after.end(1)]):
                     spans.append((after.start(1) + name.start(1), after.start(1) + name.end(1), cls))
+            if cls in _NAMES_OF_CODES:
+                named = _NAME_AFTER_HEAD.match(norm, head.end())
+                if named is not None:
+                    group = 1 if named.group(1) else 2
+                    spans.append((named.start(group), named.end(group), cls))
             window = max(0, at - 24)
-            for pattern in (_QUOTED_BEFORE_HEAD, _CODE_BEFORE_HEAD) if cls in _NAMES_OF_CODES else (_QUOTED_BEFORE_HEAD,):
+            for pattern in (_QUOTED_BEFORE_HEAD, _CODE_BEFORE_HEAD, _SERIAL_BEFORE_HEAD) if cls in _NAMES_OF_CODES \
+                    else (_QUOTED_BEFORE_HEAD,):
                 before = pattern.search(norm, window, at)
                 if before is not None:
                     spans.append((before.start(1), before.end(1), cls))

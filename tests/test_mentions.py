@@ -72,6 +72,8 @@ def test_mentions_offsets_point_at_text(find):
     ("基於「星垣」架構的新產品。", ["星垣"], "Architecture"),                                    # quoted before the head
     ("該公司的QX900芯片和NovaCore架構。", ["QX900", "NovaCore"], None),                        # codes before a head
     ("大會上展示了星垣、月橋、雲汀三款芯片。", ["星垣", "月橋", "雲汀"], "Chip"),                 # counted list
+    ("公司推出新一代圖形處理器QXa20，性能翻倍。", ["QXa20"], "Chip"),                           # code after a head
+    ("發布了GPU芯片星垣二號和月橋3號芯片。", ["星垣二號", "月橋3號"], "Chip"),                   # serial names
 ])
 def test_mentions_names_typed_by_their_head_noun(find, text, names, cls):
     found = {t: c for t, c, *_ in find(text)}
