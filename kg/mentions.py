@@ -51,7 +51,9 @@ _COUNTED_LIST = re.compile(rf"({_NAME_OR_CODE}(?:\s*[、和及与]\s*{_NAME_OR_C
 _NAMES_OF_CODES = ("Architecture", "Chip")   # classes whose names may be bare codes or counted lists
 _GENERIC_NOUN = re.compile(r"(?:器|卡|片|品|台|构|统|组|块|案|列|机|端|型|业|司|商)$")
 _COUNTED_ITEM = re.compile(r"[\u4e00-\u9fff]{2,4}|[a-z][a-z0-9\-]{1,10}")
-_NOT_A_NAME = re.compile(r"^(?:ai|gpu|cpu|npu|dpu|soc|gpgpu|asic|fpga|arm|x86|risc|ip|it|pc|ddr|hbm|新|全新|自研|国产|该|此|这|首款|新一代|下一代)$")
+_NOT_A_NAME = re.compile(r"^(?:ai|gpu|cpu|npu|dpu|soc|gpgpu|asic|fpga|arm|x86|risc|ip|it|pc|ddr|hbm|新|全新|自研|国产|该|此|这|首款|新一代|下一代)$"
+                         # 「降級版」芯片 / 「特供版」: an edition word in quotes is no name
+                         r"|^[\u4e00-\u9fff]{1,4}版$")
 _MAX_NODE_NM = 250
 _PRODUCT_CLASSES = {"Chip", "Architecture", "SoftwarePlatform", "System", "Product", "Technology"}
 _OWNER_CLASSES = {"Company", "ResearchInstitution", "GovernmentAgency"}

@@ -40,6 +40,10 @@ MADE_BY_GAP = re.compile(r"^\s*(?:所)?\s*(?:最新|自主|自行|此前|新|近
 # Blackwell架構晶片B200: the architecture qualifies the kind noun the product is one of
 QUALIFIED_GAP = re.compile(r"^[^，。；、,;（）()]{0,8}$")
 PRODUCT_CLASSES = ("Product",)
+# classes that can be a clause's own subject outside a rule's domain (a technology before a verb-like noun
+# qualifies it instead: 板載HBM帶寬); between that subject and its verb, adverbs only
+OWN_SUBJECT_CLASSES = ("Market", "Place")
+OWN_SUBJECT_GAP = re.compile(r"\s*(?:的\s*[\u4e00-\u9fff]{1,8}?)?\s*(?:均|都|也|已|已经|还|普遍|大多|多|皆|亦|正|正在|纷纷|全部|全都|基本|大都|\s)*")
 ORG_CLASSES = ("Organization",)
 FIRM_LEAD = re.compile(r"\s*(?:" + FIRM_DESCRIPTOR + r")\s*")
 ARCHITECTURE_CLASSES = ("Architecture",)
@@ -236,7 +240,7 @@ class SentenceView:
                 continue
             if it.is_a(domain) and not self.qualifies_head(it):
                 return it
-        if not carry:
+        if not carry or self._own_subject(c_start, pos):
             return None
         possessor = self._its_generic(c_start, pos, domain)
         if possessor is not None:
@@ -257,6 +261,14 @@ class SentenceView:
                 if not self._verb_object(it, its_start) and not self._governed(it, its_start):
                     return it
         return None
+
+    def _own_subject(self, clause_start: int, pos: int) -> bool:
+        """Does a name of another class stand right before ``pos`` as the clause's own subject (大陸的智算中心均
+        採用液冷技術: the data centres use it, not the company of the clause before)?"""
+        last = next((it for it in reversed(self.items) if it.end <= pos), None)
+        return last is not None and last.start >= clause_start and last.is_a(OWN_SUBJECT_CLASSES) \
+            and bool(OWN_SUBJECT_GAP.fullmatch(self.norm[last.end:pos])) \
+            and not self._governed(last, clause_start) and not self._verb_object(last, clause_start)
 
     def _its_generic(self, clause_start: int, pos: int, domain: tuple[str, ...]) -> Item | None:
         """其產品廣泛應用於…: a clause about 'its products' in general is about the organisation that owns them."""

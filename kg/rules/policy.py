@@ -29,6 +29,8 @@ def restricts(v: SentenceView) -> Iterator[Found]:
             continue
         _, c_end = v.clause_span(v.clause_of(match.start()))
         for target in v.items_in(match.end(), c_end, targets):
+            if v.modal_between(match.end(), target.start):   # VEU限制是否會長期限制台積電南京廠: a question
+                break
             yield policies[-1], "restricts", target, "rule:restricts"
 
 
