@@ -82,6 +82,9 @@ def markets(v: SentenceView) -> Iterator[Found]:
             continue
         if subject is None:
             subject = launched_product(v, match.start()) or v.subject_before(match.start(), PRODUCT_OR_ORG, carry=True)
+            # 且不得將晶片用於軍事用途: a prohibition or plan before the trigger
+            if subject is not None and v.modal_between(subject.end, match.start()):
+                continue
         if subject is not None:
             for market in markets:
                 yield subject, "targetsMarket", market, "rule:market.trigger"
