@@ -49,7 +49,8 @@ FIRM_LEAD = re.compile(r"\s*(?:" + FIRM_DESCRIPTOR + r")\s*")
 ARCHITECTURE_CLASSES = ("Architecture",)
 ARCH_QUALIFIES = re.compile(r"\s*(?:架构|指令集)?\s*(?:的)?\s*(?:通用|开源|原生|高性能|国产)?\s*"
                             r"(?:cpu|gpu|芯片|晶片|处理器|服务器|产品|soc|内核|工具|软件|操作系统)")
-SHARED = re.compile(r"\s*[」”』]?\s*(?:[（(][^（）()]{0,20}[）)])?\s*(?:系列)?\s*(?:芯片|晶片|处理器|行动处理器|移动处理器|加速卡|显卡)?"
+SHARED = re.compile(r"\s*[」”』]?\s*(?:[（(][^（）()]{0,20}[）)])?\s*(?:等)?\s*(?:特供|高端|先进|国产|进口|主流|ai)?\s*(?:系列)?\s*"
+                    r"(?:芯片|晶片|处理器|行动处理器|移动处理器|加速卡|显卡)?"
                     r"\s*[，,]?\s*(?:近期|近日|日前|此前|已)?\s*(?:均|都|皆|也都|同样|全部|全都|先后|相继|陆续)")
 # between two items of a list whose predicate is shared: 麒麟9030」行動處理器，以及用於AI運算的最新「昇騰
 SHARED_LIST_GAP = re.compile(r"^[^。；;，,]{0,16}?[，,]?\s*(?:以及|及|和|与|、|还有)[^。；;，,]{0,16}$")

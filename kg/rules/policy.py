@@ -36,7 +36,7 @@ def restricts(v: SentenceView) -> Iterator[Found]:
 
 RESTRICTED_TARGETS = ("Product", "Organization", "Place")
 LISTED_INTO = re.compile(r"(?:被|遭|已被)?\s*(?:美国|美方|美国商务部)?\s*(?:列入|纳入|加入|列进)\s*$")
-UNDER_POLICY = re.compile(r"(?:受|受到|遭到|遭受|受限于|受限)\s*(?:美国|美方)?\s*$")
+UNDER_POLICY = re.compile(r"(?:受|受到|遭到|遭受|受限于|受限)\s*(?:美国|美方)?\s*(?:的)?\s*(?:新一轮|新一波|最新|新|更严格的?|严格的?)?\s*$")
 UNDER_POLICY_TAIL = re.compile(r"\s*(?:的)?\s*(?:影响|限制|制约|打压|冲击|波及)")
 
 
@@ -78,6 +78,9 @@ def restricts_listed(v: SentenceView) -> Iterator[Found]:
         elif UNDER_POLICY.search(lead) and UNDER_POLICY_TAIL.match(v.norm, policy.end):
             under = policy.start - (len(lead) - UNDER_POLICY.search(lead).start())
             target = v.subject_before(under, RESTRICTED_TARGETS, carry=False)   # not 美國 of 受到美國出口限制
+            if target is not None and target.is_a(("Product",)):   # H20、MI308等晶片均受到…: the list shares it
+                for each in v.sharing(target, ("Product",))[:-1]:
+                    yield policy, "restricts", each, "rule:restricts.under"
             if target is None:   # 受美國制裁影響，華為無法…: the next clause's subject
                 _, c_end = v.clause_span(v.clause_of(policy.start))
                 target = v.first_after(c_end + 1, RESTRICTED_TARGETS, max_gap=4, same_clause=False)

@@ -53,6 +53,11 @@ def develops(v: SentenceView) -> Iterator[Found]:
             gap = v.gap(prev, it)
             if ADJACENT.match(gap) or MAKER_DESCRIPTOR.match(gap):
                 yield prev, "develops", it, "rule:develops.adjacent"
+                if "的" in gap:   # 沐曦的曦雲C500和曦思N100: the possessive covers the list (up to another owner)
+                    for listed in v.list_from(it, PRODUCT)[1:]:
+                        if v.items[listed.index - 1].is_a(ORG):
+                            break
+                        yield prev, "develops", listed, "rule:develops.adjacent"
                 continue
         if prev is not None and prev.is_a(NODE) and it.index >= 2:
             org = v.items[it.index - 2]
