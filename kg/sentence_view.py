@@ -40,6 +40,7 @@ MADE_BY_GAP = re.compile(r"^\s*(?:所)?\s*(?:最新|自主|自行|此前|新|近
 # Blackwell架構晶片B200: the architecture qualifies the kind noun the product is one of
 QUALIFIED_GAP = re.compile(r"^[^，。；、,;（）()]{0,8}$")
 PRODUCT_CLASSES = ("Product",)
+ATTRIBUTE_AFTER = re.compile(r"\s*(?:的)?\s*(?:浮点)?\s*(?:算力|性能|带宽|功耗|显存|能效|精度|规格|频率|主频|运算)")
 # classes that can be a clause's own subject outside a rule's domain (a technology before a verb-like noun
 # qualifies it instead: 板載HBM帶寬); between that subject and its verb, adverbs only
 OWN_SUBJECT_CLASSES = ("Market", "Place")
@@ -361,6 +362,8 @@ class SentenceView:
                         or PREPOSITION_BEFORE.search(prefix):
                     return None   # 對標Nvidia…, 推出X…: a clause opening with a verb has no topic of its own
                 chain.append(it)
+            elif ATTRIBUTE_AFTER.match(self.norm, it.end) and "的" in self.gap(chain[-1], it):
+                break   # 壁仞BR100的FP32算力: the figure's qualifier is not what the clause is about
             elif ADJACENT.match(self.gap(chain[-1], it)) or (it.is_a(PRODUCT_CLASSES) and (
                     POSSESSED_PRODUCT_GAP.match(self.gap(chain[-1], it)) or MADE_BY_GAP.match(self.gap(chain[-1], it))
                     or (self.qualifies_head(chain[-1]) and QUALIFIED_GAP.match(self.gap(chain[-1], it))))):

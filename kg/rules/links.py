@@ -106,14 +106,20 @@ def comparable(v: SentenceView) -> Iterator[Found]:
             if subject is not None and subject is not benchmark:
                 yield subject, "comparableTo", benchmark, "rule:comparable.like"
     # 與英偉達H100相比仍有差距: the benchmark sits between 與 and 相比
-    for match in re.finditer(r"(?:与|和|跟|同)([^，。；]{1,24}?)(?:相比|相较|比较|对比)", v.norm):
-        inside = v.items_in(match.start(1), match.end(1), PRODUCT)
+    for match in WITH_COMPARED.finditer(v.norm):
+        group = 1 if match.group(1) is not None else 2
+        inside = v.items_in(match.start(group), match.end(group), PRODUCT)
         if not inside:
             continue
         subject = _compared_after(v, match) or v.subject_before(match.start(), PRODUCT, carry=True, loose=True)
         for benchmark in _coordinated(v, inside):
             if subject is not None and subject is not benchmark:
                 yield subject, "comparableTo", benchmark, "rule:comparable.with"
+
+
+# 與H100相比 / 相較於H20，… : the benchmark between 與 and 相比, or after a comparing preposition
+WITH_COMPARED = re.compile(r"(?:与|和|跟|同)([^，。；]{1,24}?)(?:相比|相较|比较|对比)"
+                           r"|(?:相较于|相比于|相比起|比起|相对于|较之)([^，。；]{1,24}?)(?=[，,])")
 
 
 def _coordinated(v: SentenceView, inside: list[Item]) -> list[Item]:
