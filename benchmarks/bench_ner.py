@@ -1,4 +1,4 @@
-"""Speed of the NER model's `find` (kg.ner), per core, on >= 1 MB of kept article text made from the seeds.
+"""Speed of the NER model's `find` (kg.mentions.ner), per core, on >= 1 MB of kept article text made from the seeds.
 
 The corpus is the kept articles of the five seed pages (documents stage), repeated, every second copy
 converted to Simplified, until it reaches --mb. Reports MB/s (UTF-8 bytes of article text) with one
@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def corpus(target_mb: float):
-    from kg.documents import read_document
+    from kg.ingest.documents import read_document
     from kg.normalize import converter
 
     t2s = converter("t2s")
@@ -41,7 +41,7 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=None)
     ap.add_argument("--repeat", type=int, default=2, help="best of N runs")
     args = ap.parse_args()
-    from kg.ner import NerModel
+    from kg.mentions.ner import NerModel
 
     articles, mb = corpus(args.mb)
     rows, results = [], {}

@@ -1,4 +1,4 @@
-"""K-fold evaluation of the NER model over the 33 dev articles (issue 9, part 4; kg.ner_eval.kfold).
+"""K-fold evaluation of the NER model over the 33 dev articles (issue 9, part 4; kg.training.ner_eval.kfold).
 
 The dev articles (../shared/eval/dev) are split into k = 5 folds by a seeded shuffle (the split of
 benchmarks/eval_relation_kfold.py). Per fold a model is trained with `kg train`'s recipe on the seeds,
@@ -9,7 +9,7 @@ taken out of the name pools and the silver labels; then
   their gold `a` rows as distinct (name, class) pairs: precision and recall per class, and recall on
   the gold names the fold's training never contained (annotations, silver spans or name pools);
 * the held-out articles are rebuilt (kg.pipeline.build) with the lexicon restricted to the entries
-  none of whose names occur in the fold (kg.ner_eval.restricted_lexicon), lexicon only vs lexicon +
+  none of whose names occur in the fold (kg.training.ner_eval.restricted_lexicon), lexicon only vs lexicon +
   the fold's model (relation model off), and scored with ../shared/eval/score.py --docs <fold> --json:
   its `entity_type_recall`.
 
@@ -43,7 +43,7 @@ RECIPES = {"v2": {}, "v1": {"features": "v1", "real_gold": False, "silver": 0}}
 
 
 def recipe(name: str, epochs: int | None):
-    from kg.train import TrainConfig
+    from kg.training.train import TrainConfig
 
     fields = dict(RECIPES[name])
     if epochs:
@@ -113,7 +113,7 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path, default=None, help="keep the fold models here (default: a temporary directory)")
     ap.add_argument("--reuse", action="store_true", help="use the fold models already in --workdir (same config) instead of training")
     args = ap.parse_args()
-    from kg.ner_eval import kfold
+    from kg.training.ner_eval import kfold
 
     config = recipe(args.recipe, args.epochs)
     calibration = None
@@ -140,7 +140,7 @@ def main() -> int:
             "recipe": args.recipe, "epochs": config.epochs, "steps": result["calibration"],
             "threshold": result["threshold"], "target_precision": result["target_precision"],
             "threshold_rule": "the lowest confidence >= the floor at which the held-out mentions of all folds were "
-                              "right at least target_precision of the time (kg.ner_eval.choose_threshold)"}, indent=1) + "\n",
+                              "right at least target_precision of the time (kg.training.ner_eval.choose_threshold)"}, indent=1) + "\n",
             encoding="utf-8")
     if args.check:
         committed = json.loads(args.against.read_text(encoding="utf-8"))

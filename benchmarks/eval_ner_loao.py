@@ -1,4 +1,4 @@
-"""Leave-one-article-out evaluation of the NER model over the five seed articles (kg.ner_eval.loao).
+"""Leave-one-article-out evaluation of the NER model over the five seed articles (kg.training.ner_eval.loao).
 
 For each seed article a model is trained with `kg train`'s recipe (TrainConfig defaults, ``--epochs``)
 without that article's sentences, every name occurring in it out of the name pools and the lexicon;
@@ -160,11 +160,11 @@ def main() -> int:
     # one BLAS thread (set before numpy loads): the folds are reproducible and two processes share two cores
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from kg.ner import MIN_CONFIDENCE
-    from kg.ner_eval import fit_held_out_calibration, loao
-    from kg.train import TrainConfig
-    import kg.documents  # noqa: F401  (the folds load these lazily: loaded here, the forked folds share them)
-    import kg.ner_features  # noqa: F401
+    from kg.mentions.ner import MIN_CONFIDENCE
+    from kg.training.ner_eval import fit_held_out_calibration, loao
+    from kg.training.train import TrainConfig
+    import kg.ingest.documents  # noqa: F401  (the folds load these lazily: loaded here, the forked folds share them)
+    import kg.mentions.ner_features  # noqa: F401
 
     config = TrainConfig(epochs=args.epochs)
     inputs, data = fingerprint(), fingerprint(data_files())   # the code the folds run is loaded now
@@ -172,7 +172,7 @@ def main() -> int:
                   relations=args.relations, workdir=args.workdir, docs=args.docs,
                   progress=lambda m: print(m, file=sys.stderr, flush=True))
     # the folds keep what the shipped recipe keeps: the threshold of data/ner/calibration.json (see kg train)
-    from kg.train import held_out_threshold
+    from kg.training.train import held_out_threshold
 
     threshold = held_out_threshold()
     result = result_of(report, config, MIN_CONFIDENCE if threshold is None else threshold, inputs)

@@ -2,7 +2,7 @@
 
 The 33 dev articles (../shared/eval/dev) are split into K folds (default 5) by a seeded shuffle. For
 each fold a relation model is trained on the seed articles + the other folds' dev articles + the rule
-cases (kg/relation_training.py: the same training as `kg train`, internal CV for calibration and
+cases (kg/training/relation_training.py: the same training as `kg train`, internal CV for calibration and
 threshold included, so the held-out fold is never seen), and the held-out articles are rebuilt twice:
 rules only, and rules + that fold's relation model. The NER model is off in both builds, so the
 difference is the relation model's alone (it is trained on rule mentions too). Each build is scored
@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kg.relation_training import (CASES, DEV_DIR, DEV_GOLD, SEEDS_DIR, SEEDS_GOLD, TrainingConfig,  # noqa: E402
-                                  prepare, train_relation_model)
+from kg.training.relation_training import (CASES, DEV_DIR, DEV_GOLD, SEEDS_DIR, SEEDS_GOLD, TrainingConfig,  # noqa: E402
+                                           prepare, train_relation_model)
 
 RESULTS = ROOT / "benchmarks" / "results" / "relation_kfold.json"
 SCORER = ROOT.parent / "shared" / "eval" / "score.py"

@@ -1,4 +1,4 @@
-"""What the NER model's junk filter (kg.ner.clean_spans) removes on the unlabelled corpus.
+"""What the NER model's junk filter (kg.mentions.ner.clean_spans) removes on the unlabelled corpus.
 
 Runs a model over the kept articles of ../shared/corpus (as `kg rebuild` would) with the filter off,
 and counts its mentions (calibrated confidence >= the model's threshold) by the filter's verdict:
@@ -27,8 +27,8 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
-    from kg.documents import read_document
-    from kg.ner import NerModel, clean_spans
+    from kg.ingest.documents import read_document
+    from kg.mentions.ner import NerModel, clean_spans
 
     model = NerModel.load(args.model, processes=2)
     articles = [a for p in sorted(args.corpus.glob("c*.txt")) for a in read_document(p).kept]

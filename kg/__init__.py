@@ -17,7 +17,7 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 #: public name -> (module, name there). The candidates functions get names of their own here because
-#: ``kg.candidates`` is the module (and ``train_model`` because ``kg.train`` is one).
+#: ``kg.candidates`` is the module (and ``train_model`` because ``kg.training.train`` is one).
 _API: dict[str, tuple[str, str]] = {
     # kg rebuild
     "build": ("kg.pipeline", "build"),
@@ -42,9 +42,9 @@ _API: dict[str, tuple[str, str]] = {
     "find_paths": ("kg.paths", "find_paths"),
     "format_paths": ("kg.paths", "format_paths"),
     # kg train
-    "train_model": ("kg.train", "train"),
-    "train_relations": ("kg.train", "train_relations"),
-    "TrainConfig": ("kg.train", "TrainConfig"),
+    "train_model": ("kg.training.train", "train"),
+    "train_relations": ("kg.training.train", "train_relations"),
+    "TrainConfig": ("kg.training.train", "TrainConfig"),
     # kg candidates
     "list_candidates": ("kg.candidates", "candidates"),
     "promote_candidate": ("kg.candidates", "promote"),

@@ -19,12 +19,12 @@ from pathlib import Path
 
 from kg import resources
 from kg.errors import ConfigError, InputError
+from kg.mentions.ner_features import jieba_tokenizer
 from kg.model import is_a
 from kg.namespaces import ID_NS as ID
 from kg.namespaces import KG_NS as KG
 from kg.namespaces import RDF_PREDICATE, RDF_SUBJECT, RDF_TYPE, RDFS_LABEL
 from kg.namespaces import SKOS_ALT_LABEL as SKOS_ALT
-from kg.ner_features import jieba_tokenizer
 
 DEFAULT_GRAPH = Path("exports/graph.ttl")
 DEFAULT_LEXICON = resources.lexicon_path()
@@ -393,7 +393,7 @@ def promote(graph_path: Path | str, entity_id: str, *, lexicon_path: Path | str 
     ``cls`` overrides the model's class (a reviewer's correction). With ``write=False`` nothing changes:
     the row is only returned, to be pasted by hand. Refuses names the lexicon already has.
     """
-    from kg.lexicon import Lexicon
+    from kg.mentions.lexicon import Lexicon
     from kg.normalize import default_normalizer
 
     name_key = default_normalizer().key   # the same key the resolver and the lexicon checks use

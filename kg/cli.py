@@ -86,7 +86,7 @@ def rebuild(seeds_dir: Path, out_dir: Path, no_model: bool, require_model: bool,
     except KeyboardInterrupt:
         click.echo("error: interrupted (the previous exports are unchanged)", err=True)
         sys.exit(130)
-    except UnicodeDecodeError as error:   # a configuration file read without kg.decode's check (triggers, rules)
+    except UnicodeDecodeError as error:   # a configuration file read without kg.ingest.decode's check (triggers, rules)
         click.echo(f"error: a configuration file under ontology/ is not UTF-8 text (byte {error.start}: "
                    f"{error.reason}); save it as UTF-8", err=True)
         sys.exit(2)
@@ -242,8 +242,8 @@ def serve(graph: Path, host: str, port: int, timeout: float, max_rows: int, max_
 def train(out_dir: Path | None, relations_dir: Path | None, seed: int, epochs: int | None, relations_only: bool) -> None:
     """Train the NER model from data/ner/ and the lexicon, then the relation model from the seed gold, the
     dev gold (../shared/eval/dev) and the rule cases (seeded, reproducible; a few minutes on 2 cores)."""
-    from kg.train import DEFAULT_MODEL_DIR, TrainConfig, train_relations
-    from kg.train import train as train_model
+    from kg.training.train import DEFAULT_MODEL_DIR, TrainConfig, train_relations
+    from kg.training.train import train as train_model
 
     say = lambda msg: click.echo(msg, err=True)  # noqa: E731
     try:

@@ -1,6 +1,7 @@
 """Plain data passed between pipeline stages. No behaviour beyond small helpers.
 
-documents ─► Article ─► mentions ─► Mention ─► relations ─► Claim ─► resolve ─► Entity ─► ontology ─► graph
+ingest ─► Document, Article ─► (ArticleView) ─► mentions ─► Mention ─► claims ─► Claim ─► resolve ─► Entity
+       ─► check ─► Fact ─► graph
 """
 from __future__ import annotations
 
@@ -140,3 +141,31 @@ class Claim:
     sentence: Sentence
     rule: str                     # extractor id, e.g. "rule:acquired.list"
     confidence: float
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """An article with what every later stage reads: its normalised text and its sentences."""
+
+    article: Article
+    norm: str
+    sentences: list[Sentence]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A checked claim between resolved entities (``obj`` an entity id, or a number for figures)."""
+
+    subject: str
+    predicate: str
+    obj: "str | float"
+    doc_name: str
+    sentence: str
+    start: int                 # sentence offsets in the decoded file
+    end: int
+    extractor: str
+    confidence: float
+
+    @property
+    def is_figure(self) -> bool:
+        return not isinstance(self.obj, str)

@@ -28,6 +28,14 @@ SKOS_PREF_LABEL = SKOS_NS + "prefLabel"
 SKOS_ALT_LABEL = SKOS_NS + "altLabel"
 XSD_STRING = XSD_NS + "string"
 
+
+def document_iri(name: str) -> str:
+    """``doc:<name>`` without a ``.txt`` suffix; other suffixes stay (``doc:dup.html``), so ``dup.txt`` and
+    ``dup.html`` are two documents. (Only ``x`` beside ``x.txt`` still meet; the input walk reports that.)"""
+    stem = name[:-4] if name.endswith(".txt") else name
+    return DOC_NS + stem
+
+
 _OURS = {"KG": KG_NS, "ID": ID_NS, "DOC": DOC_NS, "EV": EV_NS, "SH": SH_NS}
 _RDFLIB = ("RDF", "RDFS", "OWL", "SKOS", "XSD", "PROV", "DCTERMS")
 
@@ -52,4 +60,4 @@ def __getattr__(name: str):
 __all__ = ["BASE", "KG", "ID", "DOC", "EV", "SH", "PREFIXES", "RDF", "RDFS", "OWL", "SKOS", "XSD", "PROV", "DCTERMS",
            "KG_NS", "ID_NS", "DOC_NS", "EV_NS", "SH_NS", "RDF_NS", "RDFS_NS", "XSD_NS", "SKOS_NS", "RDF_TYPE",
            "RDF_SUBJECT", "RDF_PREDICATE", "RDF_OBJECT", "RDF_LANG_STRING", "RDFS_LABEL", "SKOS_PREF_LABEL",
-           "SKOS_ALT_LABEL", "XSD_STRING"]
+           "SKOS_ALT_LABEL", "XSD_STRING", "document_iri"]

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+#: what a build says while it runs (``kg rebuild``'s progress lines on stderr), or None for nothing
+Progress = Callable[[str], None] | None
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class BuildReport:
 
     model: str = ""
     warnings: list[str] = field(default_factory=list)         # first lines of the report and on stderr
-    relation_model: str = "off"                                # the relation model's note (kg/relation_model.py)
+    relation_model: str = "off"                                # the relation model's note (kg/claims/relation_model.py)
     model_claims: int = 0                                      # claims the relation model added to the rules'
     articles: list[tuple] = field(default_factory=list)       # (doc, title, kept, score, reason)
     problems: list[str] = field(default_factory=list)         # one line per input problem

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kg.lexicon import Lexicon
-from kg.mentions import format_number
+from kg.mentions.finder import format_number
+from kg.mentions.lexicon import Lexicon
 from kg.model import Mention
 from kg.normalize import Normalizer
 from kg.vocabulary import vocabulary

@@ -63,7 +63,7 @@ def test_lexicon_row_has_both_scripts_and_valid_id():
 
 
 def test_promote_appends_a_row_the_lexicon_loader_accepts(lexicon):
-    from kg.lexicon import Lexicon
+    from kg.mentions.lexicon import Lexicon
 
     before = len(Lexicon.load(lexicon))
     line = promote(GRAPH, "Lingxiao300", lexicon_path=lexicon)
@@ -111,7 +111,7 @@ def test_cli_candidates_and_promote(lexicon):
 def test_promoted_name_is_found_by_rules_on_rebuild(tmp_path, lexicon):
     """End to end: model finds an unknown chip, promotion, a rules-only rebuild then knows it."""
     pytest.importorskip("kg.pipeline")
-    from kg.ner import DEFAULT_MODEL_DIR
+    from kg.mentions.ner import DEFAULT_MODEL_DIR
     from kg.pipeline import BuildOptions, build
 
     if not (DEFAULT_MODEL_DIR / "kg-ner.json").is_file():

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from kg.context import with_context
-from kg.documents import split_sentences
-from kg.lexicon import Lexicon
-from kg.mentions import MentionFinder
+from kg.ingest.documents import split_sentences
+from kg.mentions.finder import MentionFinder
+from kg.mentions.lexicon import Lexicon
 from kg.model import Article, Mention, OffsetMap
 from kg.normalize import Normalizer
 from kg.relations import extract_claims

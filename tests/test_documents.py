@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.decode import decode_bytes
-from kg.documents import find_date, parse_document, read_document, split_sentences
 from kg.errors import DecodeError, InputError
+from kg.ingest.decode import decode_bytes
+from kg.ingest.documents import find_date, parse_document, read_document, split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

@@ -474,7 +474,7 @@ def test_one_stray_byte_keeps_the_article_and_says_where(tmp_path, marker):
 
 @pytest.mark.parametrize("encoding", ["gb18030", "big5"])
 def test_stray_byte_in_a_gb18030_or_big5_page_is_repaired_too(encoding):
-    from kg.decode import decode_lenient
+    from kg.ingest.decode import decode_lenient
 
     text = "英偉達H100芯片採用台積電4納米工藝，集成800億晶體管。沐曦的MXN100採用7納米製程，已在推理側得到應用。\n" * 80
     data = (text.replace("英偉達", "英伟达") if encoding == "gb18030" else text).encode(encoding)
@@ -553,14 +553,14 @@ def test_inputs_named_by_relative_path_are_deterministic(tmp_path):
 
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
 def test_model_that_cannot_be_loaded_warns_and_require_model_refuses(tmp_path, monkeypatch, damage):
-    import kg.ner
+    import kg.mentions.ner
 
     broken = tmp_path / "ner"
     if damage == "corrupt":
         broken.mkdir()
-        (broken / kg.ner.META_FILE).write_text("{not json", encoding="utf-8")
+        (broken / kg.mentions.ner.META_FILE).write_text("{not json", encoding="utf-8")
         (broken / "config.cfg").write_text("[nlp]\n", encoding="utf-8")
-    monkeypatch.setattr(kg.ner, "DEFAULT_MODEL_DIR", broken)
+    monkeypatch.setattr(kg.mentions.ner, "DEFAULT_MODEL_DIR", broken)
     seeds = copy_seeds(tmp_path / "seeds")
     result = CliRunner().invoke(main, ["rebuild", "--seeds", str(seeds), "--out", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 0, result.output
@@ -575,12 +575,12 @@ def test_model_that_cannot_be_loaded_warns_and_require_model_refuses(tmp_path, m
 
 
 def test_relation_model_that_cannot_be_loaded_warns_too(tmp_path, monkeypatch):
-    import kg.relation_model
+    import kg.claims.relation_model
 
     broken = tmp_path / "rel"
     broken.mkdir()
     (broken / "model.json").write_text("{broken", encoding="utf-8")
-    monkeypatch.setattr(kg.relation_model, "DEFAULT_MODEL_DIR", broken)
+    monkeypatch.setattr(kg.claims.relation_model, "DEFAULT_MODEL_DIR", broken)
     args = ["rebuild", "--seeds", str(SEEDS), "--out", str(tmp_path / "out"), "-q"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output

@@ -1,6 +1,6 @@
 """The import graph of ``kg`` has no cycles, counting imports inside functions too (a deferred import that
-closes a cycle still ties two modules together: ``kg.ner`` -> ``kg.train`` -> ``kg.ner`` was one), and the
-foundation modules import no stage.
+closes a cycle still ties two modules together: ``kg.mentions.ner`` -> ``kg.training.train`` -> ``kg.mentions.ner``
+was one), and the foundation modules import no stage.
 
 Edges into the package ``kg`` itself are not counted: ``kg/__init__.py`` only re-exports, lazily.
 """
@@ -82,9 +82,75 @@ def test_foundation_modules_import_no_stage():
         assert not stages, f"{module} imports {stages}"
 
 
+#: the build's stages in pipeline order (kg/pipeline.py wires them): a module imports only the foundation,
+#: modules of its own stage and of earlier ones, and the build records of kg.report
+STAGES = (
+    ("ingest", ("kg.ingest",)),
+    ("mentions", ("kg.mentions",)),
+    ("context", ("kg.context",)),
+    ("claims", ("kg.claims", "kg.relations", "kg.figures", "kg.rules", "kg.sentence_view", "kg.triggers")),
+    ("resolution", ("kg.resolve",)),
+    ("ontology check", ("kg.check",)),
+    ("graph", ("kg.graph",)),
+    ("exports", ("kg.exporters",)),
+)
+#: what the stages share besides the foundation
+SHARED = {"kg.report"}
+
+
+def _stage_of(module: str) -> int | None:
+    for index, (_, prefixes) in enumerate(STAGES):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return index
+    return None
+
+
+def test_stages_import_only_earlier_stages():
+    graph = import_graph()
+    wrong = []
+    for module in sorted(graph):
+        stage = _stage_of(module)
+        if stage is None:
+            continue
+        for target in sorted(graph.successors(module)):
+            if target in FOUNDATION or target in SHARED:
+                continue
+            other = _stage_of(target)
+            if other is None or other > stage:
+                what = "a later stage" if other is not None else "no stage (the wiring, a command or training)"
+                wrong.append(f"{module} ({STAGES[stage][0]}) imports {target}: {what}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_stage_package_exists_and_says_what_it_does():
+    import importlib
+
+    for name, prefixes in STAGES:
+        for prefix in prefixes:
+            module = importlib.import_module(prefix)
+            assert module.__doc__ and module.__doc__.strip(), f"{prefix} ({name}) has no docstring"
+    for package in ("kg.ingest", "kg.mentions", "kg.claims", "kg.graph", "kg.exporters", "kg.training"):
+        assert (KG_DIR.joinpath(*package.split(".")[1:]) / "__init__.py").is_file(), package
+
+
+def test_shared_modules_import_only_the_foundation():
+    graph = import_graph()
+    for module in sorted(SHARED):
+        assert set(graph.successors(module)) <= FOUNDATION, module
+
+
+def test_the_build_never_imports_training():
+    graph = import_graph()
+    training = {m for m in graph if m.startswith("kg.training")}
+    for module in ["kg.pipeline", *(m for m in graph if _stage_of(m) is not None)]:
+        reached = nx.descendants(graph, module)
+        assert not reached & training, f"{module} reaches {sorted(reached & training)}"
+
+
 def test_ner_and_train_are_not_a_cycle():
     graph = import_graph()
-    assert graph.has_edge("kg.train", "kg.ner") and not nx.has_path(graph, "kg.ner", "kg.train")
+    assert graph.has_edge("kg.training.train", "kg.mentions.ner")
+    assert not nx.has_path(graph, "kg.mentions.ner", "kg.training.train")
 
 
 #: (importing module, private name) -> the public name to switch to

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kg.documents import read_document
-from kg.readers.html import detect, to_text
+from kg.ingest.documents import read_document
+from kg.ingest.readers.html import detect, to_text
 from kg.pipeline import BuildOptions, build
 
 PAGE = Path(__file__).parent / "data" / "documents" / "web_page.html"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from kg.lexicon import Lexicon
-from kg.mentions import MentionFinder
+from kg.mentions.finder import MentionFinder
+from kg.mentions.lexicon import Lexicon
 from kg.normalize import Normalizer
 
 

@@ -1,4 +1,4 @@
-"""kg.ner (inference), kg.train (data, augmentation, reproducibility) and kg.ner_eval (held-out scores)."""
+"""kg.mentions.ner (inference), kg.training.train (data, augmentation, reproducibility) and kg.training.ner_eval (held-out scores)."""
 from __future__ import annotations
 
 import random
@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from kg import ner as ner_module
 from kg.errors import ConfigError
+from kg.mentions import ner as ner_module
+from kg.mentions.ner import DEFAULT_MODEL_DIR, NerModel, split_chunks
 from kg.model import Article, OffsetMap
-from kg.ner import DEFAULT_MODEL_DIR, NerModel, split_chunks
-from kg.train import (LABELS, Augmenter, Example, TrainConfig, char_norm, convert_example, load_name_pools,
-                      load_seed_examples, load_templates, restrict_pools, split_pools, synthetic_name)
+from kg.training.train import (LABELS, Augmenter, Example, TrainConfig, char_norm, convert_example, load_name_pools,
+                               load_seed_examples, load_templates, restrict_pools, split_pools, synthetic_name)
 
 needs_model = pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "kg-ner.json").is_file(),
                                  reason="no trained model in models/ner (run `kg train`)")
@@ -159,7 +159,7 @@ def test_training_draws_do_not_depend_on_unrelated_names():
     """Adding a name to a pool (a new lexicon entry) moves no other name across the dropout split and
     changes only the draws that pick the new name: every draw is keyed by what it is about, not taken
     from one stream consumed in lexicon order."""
-    from kg.train import NamePicker, stable_sample
+    from kg.training.train import NamePicker, stable_sample
 
     pools = load_name_pools()
     grown = {label: names + (["新加的名字X9"] if label == "Chip" else []) for label, names in pools.items()}
@@ -192,7 +192,7 @@ def test_char_norm_unifies_scripts():
 
 @pytest.mark.slow
 def test_train_is_reproducible(tmp_path):
-    from kg.train import train
+    from kg.training.train import train
 
     config = TrainConfig(epochs=1, seed_variants=1, template_fills=1, negatives=10, real_variants=0,
                          real_negatives=10, silver=50)
@@ -255,7 +255,7 @@ def eval_reruns(request, tmp_path_factory):
     Only the re-runs of the selected tests are started."""
     import sys
 
-    from kg.ner_eval import DEV_GOLD
+    from kg.training.ner_eval import DEV_GOLD
 
     selected = {getattr(item, "originalname", item.name) for item in request.session.items}
     work = tmp_path_factory.mktemp("ner-eval-reruns")
@@ -279,7 +279,7 @@ def test_loao_results_file_is_complete_and_holds_the_floors():
     pooled P, R and unseen-name R hold the floors."""
     import json
 
-    from kg.ner_eval import read_gold
+    from kg.training.ner_eval import read_gold
 
     committed = json.loads(LOAO_RESULTS.read_text(encoding="utf-8"))
     assert committed["epochs"] == LOAO_EPOCHS
@@ -327,7 +327,7 @@ def test_loao_fold_reproduces_and_pooled_holds_the_floors(eval_reruns):
 # ------------------------------------------------------------------------- junk filter, v2 features
 
 def test_junk_filter_drops_litter_people_dates_generic_words_and_fragments():
-    from kg.ner import clean_spans
+    from kg.mentions.ner import clean_spans
 
     text = ("来源:新浪科技 编辑:张三\n打开网易新闻 查看精彩图片\n黃仁勳表示，8月份百度公司的集成电路業務增長。"
             "中科曙光營收增長，「摩爾線程」,發布新品。")
@@ -350,8 +350,8 @@ def test_junk_filter_drops_litter_people_dates_generic_words_and_fragments():
 
 def test_junk_filter_keeps_gold_names():
     """No required/optional gold name of the seeds or the dev set (model classes) is junk by its form alone."""
-    from kg.ner import clean_spans
-    from kg.ner_eval import DEV_GOLD, GOLD, read_gold
+    from kg.mentions.ner import clean_spans
+    from kg.training.ner_eval import DEV_GOLD, GOLD, read_gold
 
     bad = []
     for path in (GOLD, DEV_GOLD):
@@ -370,7 +370,7 @@ def test_junk_filter_keeps_gold_names():
 
 
 def test_v2_features_mark_words_quotes_and_heads():
-    from kg.ner_features import char_class, context_cues, word_positions
+    from kg.mentions.ner_features import char_class, context_cues, word_positions
 
     norm = "摩尔线程发布「花港」架构芯片"
     words = word_positions(norm)
@@ -406,7 +406,7 @@ def test_kfold_fold_reproduces_and_holds_the_targets(eval_reruns):
     with the committed fold."""
     import json
 
-    from kg.ner_eval import DEV_GOLD
+    from kg.training.ner_eval import DEV_GOLD
 
     if not DEV_GOLD.is_file():
         pytest.skip("no ../shared/eval/dev")
@@ -426,7 +426,7 @@ def test_kfold_fold_reproduces_and_holds_the_targets(eval_reruns):
 def test_threshold_is_chosen_from_the_scored_mentions_it_is_given():
     """choose_threshold: the lowest calibrated value (>= the floor) whose kept mentions reach the target
     precision; in the k-fold it is fed out-of-sample calibrated mentions of the other folds only."""
-    from kg.ner_eval import choose_threshold
+    from kg.training.ner_eval import choose_threshold
 
     pairs = [(0.2, False)] * 4 + [(0.5, True), (0.5, False)] * 3 + [(0.7, True)] * 7 + [(0.7, False)] * 3 + [(0.95, True)] * 9 + [(0.95, False)]
     assert choose_threshold(pairs, target=0.6) == 0.4          # the floor already keeps P >= 0.6
@@ -439,7 +439,7 @@ def test_kfold_results_file_is_cross_fitted_and_holds_the_issue_targets():
     the other folds), and issue 9's targets on the mean (mention P >= 0.75, entity-type gain >= 0.10)."""
     import json
 
-    from kg.ner import MIN_CONFIDENCE
+    from kg.mentions.ner import MIN_CONFIDENCE
 
     committed = json.loads(KFOLD_RESULTS.read_text(encoding="utf-8"))
     assert committed["config"] == TrainConfig().__dict__, \

@@ -1,9 +1,9 @@
-"""The NER junk filter (kg.ner.clean_spans) on sources, glossed English names, letter-spaced text, cut codes and glued kind words."""
+"""The NER junk filter (kg.mentions.ner.clean_spans) on sources, glossed English names, letter-spaced text, cut codes and glued kind words."""
 from __future__ import annotations
 
 import pytest
 
-from kg.ner import clean_spans
+from kg.mentions.ner import clean_spans
 
 TEXT = ("中央社台北14日電，快科技7月27日消息，路透社報道稱英偉達將推出新品。"
         "美國商務部長雷蒙多(Gina Raimondo)表示將收緊管制，城堡證券(Citadel Securities)也參與了論壇。"

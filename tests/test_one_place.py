@@ -30,9 +30,9 @@ def test_namespace_iris_are_written_in_kg_namespaces_only():
 
 
 def test_lexicon_tsv_is_parsed_in_kg_lexicon_only():
-    found = [rel for rel, text in _sources() if rel != "kg/lexicon.py"
+    found = [rel for rel, text in _sources() if rel != "kg/mentions/lexicon.py"
              and re.search(r"lexicon.{0,40}csv\.reader|csv\.reader.{0,200}row\[5\]\.split", text, re.S)]
-    assert not found, f"read the lexicon with kg.lexicon.Lexicon.load: {found}"
+    assert not found, f"read the lexicon with kg.mentions.lexicon.Lexicon.load: {found}"
 
 
 def test_one_name_key():
@@ -50,7 +50,7 @@ def test_one_name_key():
 
 
 def test_train_and_html_use_the_name_key():
-    import kg.train as train
+    import kg.training.train as train
 
     assert train.name_key is name_key
     from kg.exporters.html import find_entity_page  # noqa: F401  (its lookup uses Normalizer.key)

@@ -7,7 +7,7 @@ import pyoxigraph
 import rdflib
 from rdflib.compare import isomorphic
 
-from kg.rdf import Iri, Lit, TurtleWriter, to_ntriples
+from kg.graph.rdf import Iri, Lit, TurtleWriter, to_ntriples
 
 EX = "https://example.org/"
 TRIPLES = {

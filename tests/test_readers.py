@@ -1,4 +1,4 @@
-"""The input-reader registry (kg/readers/): one module per format, one row per module; which reader reads a
+"""The input-reader registry (kg/ingest/readers/): one module per format, one row per module; which reader reads a
 file is decided by its content, its suffix only says whether it is an input (as before the registry)."""
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import inspect
 
 import pytest
 
-from kg import readers
-from kg.documents import parse_document, read_document
+from kg.ingest import readers
+from kg.ingest.documents import parse_document, read_document
 from kg.pipeline import BuildOptions, build
 
 GPU = ("摩爾線程發布新一代GPU芯片，採用7納米工藝，面向AI訓練和推理市場。"
@@ -32,7 +32,7 @@ def test_every_format_has_a_module_a_sample_and_own_suffixes():
     assert not readers.INPUT_SUFFIXES & readers.NOT_TEXT_SUFFIXES
     for reader in readers.REGISTRY:
         module = reader.module
-        assert module.__name__ == f"kg.readers.{reader.format}" and inspect.getdoc(module)
+        assert module.__name__ == f"kg.ingest.readers.{reader.format}" and inspect.getdoc(module)
         for function in ("detect", "to_text"):
             assert callable(getattr(module, function)) and inspect.getdoc(getattr(module, function)), (module, function)
 

@@ -1,4 +1,4 @@
-"""The relation model (kg/relation_model.py, kg/relation_training.py) on made-up sentences: features never
+"""The relation model (kg/claims/relation_model.py, kg/training/relation_training.py) on made-up sentences: features never
 read a name, training is deterministic, labels that do not fit domain/range get no probability, the
 rules win where both speak, bad model directories fail clearly; plus the k-fold benchmark's fold 0."""
 from __future__ import annotations
@@ -11,14 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kg.claims.relation_model import (EXTRACTOR, NONE, PREDICATES, FitConfig, RelationModel, calibrated, candidates,
+                                      features, fit, fit_platt)
 from kg.errors import ConfigError
-from kg.lexicon import Lexicon
-from kg.mentions import MentionFinder
+from kg.mentions.finder import MentionFinder
+from kg.mentions.lexicon import Lexicon
 from kg.model import Article, Mention, OffsetMap, Sentence
 from kg.normalize import Normalizer
 from kg.ontology import Ontology
-from kg.relation_model import (EXTRACTOR, NONE, PREDICATES, FitConfig, RelationModel, calibrated, candidates,
-                               features, fit, fit_platt)
 from kg.relations import extract_claims
 from kg.sentence_view import SentenceView
 
@@ -174,7 +174,7 @@ def made_up_corpus(tmp_path_factory):
 
 
 def test_training_data_labels_from_gold(made_up_corpus):
-    from kg.relation_training import prepare
+    from kg.training.relation_training import prepare
 
     docs, cases = prepare([(made_up_corpus, made_up_corpus / "gold.tsv")], include_cases=False)
     assert cases is None and [d.name for d in docs] == ["a1.txt", "a2.txt"]
@@ -193,7 +193,7 @@ def test_training_data_labels_from_gold(made_up_corpus):
 
 
 def test_training_is_deterministic(made_up_corpus, tmp_path):
-    from kg.relation_training import TrainingConfig, prepare, train_relation_model
+    from kg.training.relation_training import TrainingConfig, prepare, train_relation_model
 
     config = TrainingConfig(fit=FitConfig(epochs=3, min_count=1), inner_folds=2)
     outputs = []

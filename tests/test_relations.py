@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.lexicon import Lexicon
-from kg.mentions import MentionFinder
+from kg.mentions.finder import MentionFinder
+from kg.mentions.lexicon import Lexicon
 from kg.model import Article, Mention, OffsetMap, Sentence
 from kg.normalize import Normalizer
 from kg.relations import extract_claims

@@ -33,7 +33,7 @@ def test_no_module_finds_resources_by_its_own_path():
 
 def test_kg_home_overrides(tmp_path):
     (tmp_path / "ontology").mkdir()
-    code = ("from kg import ontology, lexicon, ner, query, resources; "
+    code = ("from kg import ontology, query, resources; from kg.mentions import lexicon, ner; "
             "print(ontology.DEFAULT_DIR, lexicon.DEFAULT_PATH, ner.DEFAULT_MODEL_DIR, query.default_queries_dir(), sep='|')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, resources.ENV_HOME: str(tmp_path)}).stdout.strip().split("|")

@@ -1,23 +1,24 @@
-"""kg.graph.ViewGraph answers the HTML views' questions exactly as an rdflib Graph of the same triples."""
+"""kg.graph.builder.ViewGraph answers the HTML views' questions exactly as an rdflib Graph of the same triples."""
 from __future__ import annotations
 
 from rdflib import URIRef
 
 from kg.exporters.html import _read
-from kg.graph import ViewGraph, to_rdflib
+from kg.graph.builder import ViewGraph, to_rdflib
+from kg.graph.rdf import Iri, Lit
 from kg.namespaces import DCTERMS, KG, RDF
-from kg.rdf import Iri, Lit
 
 from conftest import SEEDS
 
 
 def _seed_triples():
-    from kg.pipeline import BuildOptions, Pipeline, _input_files
+    from kg.ingest.inputs import input_files, read_documents
+    from kg.pipeline import BuildOptions, Pipeline
     from kg.report import BuildReport
 
     pipeline = Pipeline(BuildOptions(use_model=False, cache=False))
     report = BuildReport(model="", relation_model="")
-    documents = pipeline._read(_input_files(SEEDS), report)
+    documents = read_documents(input_files(SEEDS), report)
     builder = pipeline._extract(documents, [a for d in documents for a in d.kept], report)
     return builder.view_triples(3)
 

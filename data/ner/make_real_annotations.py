@@ -9,9 +9,9 @@
   (benchmarks/eval_ner_kfold.py) drops the held-out fold's articles from training.
 * ``silver.jsonl``: sentences of the kept articles of the unlabelled corpus (``../shared/corpus/``;
   pages the relevance screen drops are skipped) with the curated lexicon's matches
-  (kg.mentions.MentionFinder: lexicon names and product codes) as silver spans
+  (kg.mentions.finder.MentionFinder: lexicon names and product codes) as silver spans
   ``[start, end, label, lexicon id or ""]``. Only sentences with at least one span. The lexicon id
-  lets kg/train.py apply lexicon dropout and the held-out restriction (those spans are always
+  lets kg/training/train.py apply lexicon dropout and the held-out restriction (those spans are always
   swapped for other names, never learnt as written).
 * ``litter.jsonl``: entity-free lines of the same kept articles that are page litter (bylines,
   sources, share buttons, image placeholders, menus): hard negatives.
@@ -39,7 +39,7 @@ _END = re.compile(r"[。！？；!?]+|\n+")
 _CLAUSE = re.compile(r"[，,、：:]")
 MAX_SENT = 160
 MIN_SENT = 4
-from kg.ner import LITTER_STRONG, LITTER_WEAK  # noqa: E402  (one definition of litter: the model's junk filter)
+from kg.mentions.ner import LITTER_STRONG, LITTER_WEAK  # noqa: E402  (one definition of litter: the model's junk filter)
 
 
 def is_litter(line: str) -> bool:
@@ -125,11 +125,11 @@ def dev_gold(dev_dir: Path) -> list[dict]:
 # ------------------------------------------------------------------------------------------- silver
 
 def silver(corpus_dir: Path) -> tuple[list[dict], list[dict], dict]:
-    from kg.documents import read_document
-    from kg.lexicon import Lexicon
-    from kg.mentions import MentionFinder
+    from kg.ingest.documents import read_document
+    from kg.mentions.lexicon import Lexicon
+    from kg.mentions.finder import MentionFinder
     from kg.normalize import Normalizer
-    from kg.train import LABELS, name_key
+    from kg.training.train import LABELS, name_key
 
     normalizer = Normalizer()
     finder = MentionFinder(Lexicon.load(), normalizer)

@@ -1,7 +1,9 @@
 """Exporters: one format per module, chosen by name, imported lazily (like rdflib's plugin registry).
 
-Each exporter is ``export(build, directory) -> list[Path]``: it writes its files into ``directory``,
-a staging directory. :class:`ExportDir` publishes the staged set as a whole:
+Each exporter is ``export(build, directory) -> list[Path]``: it writes the files of one format for
+``build`` (a :class:`kg.graph.built.BuiltGraph`) into ``directory``, a staging directory.
+:func:`write_exports` runs the exporters a build asks for; :class:`ExportDir` publishes the staged set as a
+whole:
 
     OUT/.lock                       flock held by the running rebuild (its pid inside)
     OUT/.versions/<n>/              one complete export set per build (graph.ttl, entities/, ...)
@@ -22,11 +24,18 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.errors import OutputError
 from kg.io import DirectoryLock, exchange, fault_point, fsync_dir, replace_symlink
+
+if TYPE_CHECKING:
+    from kg.graph.built import BuiltGraph
+
+#: an exporter: writes its files for the built graph into the directory, returns their paths
+Exporter = Callable[["BuiltGraph", Path], list[Path]]
 
 #: name -> (module, function), in the order the exports are produced.
 REGISTRY: dict[str, tuple[str, str]] = {
@@ -51,9 +60,49 @@ LEGACY_NAMES = ("graph.ttl", "graph.nt", "graph.html", "report.md", "facts.csv",
 _STALE = re.compile(r"^\.(?:staging-.*|(?:%s)\.old|.+\.tmp(?:-\d+)?)$" % "|".join(map(re.escape, LEGACY_NAMES)))
 
 
-def get(name: str) -> Callable:
+def get(name: str) -> Exporter:
     module, function = REGISTRY.get(name) or OPTIONAL[name]
     return getattr(importlib.import_module(module), function)
+
+
+def write_exports(built: "BuiltGraph", target: "ExportDir", formats: Iterable[str],
+                  before_report: Callable[[], None]) -> None:
+    """Every exporter of ``formats`` writes into a fresh staging version; only a complete set is published
+    (one symlink switch, see :class:`ExportDir`). Cannot write: OutputError, the old set untouched.
+    ``before_report`` runs right before the report is written (or after the last export without one)."""
+    report = built.report
+    formats = tuple(formats)
+    staging = None
+    try:
+        staging = target.new_staging()
+        for name in formats:
+            if name != "report":
+                _write_export(name, built, staging)
+        before_report()
+        if "report" in formats:
+            _write_export("report", built, staging)
+        manifest = {"articles_kept": report.kept, "entities": sum(report.entities_per_class.values()),
+                    "triples": report.triples, "documents": len(built.documents)}
+        report.outputs = [p.name for p in target.publish(staging, manifest)]
+    except OSError as error:
+        if staging is not None:
+            target.discard(staging)
+        raise OutputError(f"cannot write the exports to {target.out}: {describe_os_error(error, target.out)}; "
+                          "the previous exports are unchanged") from None
+    except BaseException:
+        if staging is not None:
+            target.discard(staging)
+        raise
+
+
+def _write_export(name: str, built: "BuiltGraph", staging: Path) -> None:
+    report = built.report
+    with report.timer(f"export:{name}"):
+        try:
+            get(name)(built, staging)
+        except ImportError as error:
+            report.problems.append(f"export {name} unavailable: {error}")
+    fault_point(f"export:{name}")
 
 
 def check_out_dir(out_dir: Path, create: bool = False) -> None:

@@ -9,11 +9,15 @@ one article (``DROP GRAPH doc:…``) and keep what the others say.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kg.graph import GraphBuilder, kg
+from kg.graph.builder import GraphBuilder, kg
+from kg.graph.rdf import Iri, Triple, nt_term
 from kg.io import atomic_write_text
 from kg.namespaces import DOC, RDF_TYPE
-from kg.rdf import Iri, Triple, nt_term
+
+if TYPE_CHECKING:
+    from kg.graph.built import BuiltGraph
 
 _DOCUMENT = kg("document")
 _MENTIONED_IN = kg("mentionedIn")
@@ -60,7 +64,7 @@ def to_nquads(rows: list[tuple[Triple, Iri | None]]) -> str:
     return "".join(lines)
 
 
-def export_nquads(build, directory: Path) -> list[Path]:
+def export_nquads(build: BuiltGraph, directory: Path) -> list[Path]:
     path = directory / "graph.nq"
     atomic_write_text(path, to_nquads(quads(build.builder)))
     return [path]

@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.io import atomic_write_text
 
+if TYPE_CHECKING:
+    from kg.graph.built import BuiltGraph
 
-def export_turtle(build, directory: Path) -> list[Path]:
+
+def export_turtle(build: BuiltGraph, directory: Path) -> list[Path]:
     path = directory / "graph.ttl"
     atomic_write_text(path, build.turtle)
     return [path]
 
 
-def export_ntriples(build, directory: Path) -> list[Path]:
+def export_ntriples(build: BuiltGraph, directory: Path) -> list[Path]:
     path = directory / "graph.nt"
     atomic_write_text(path, build.ntriples)
     return [path]

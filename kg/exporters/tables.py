@@ -14,11 +14,15 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from kg.graph.rdf import Iri, Lit
 from kg.io import atomic_write_text
 from kg.namespaces import DCTERMS, ID, KG, RDF, RDFS
-from kg.rdf import Iri, Lit
 from kg.vocabulary import vocabulary
+
+if TYPE_CHECKING:
+    from kg.graph.built import BuiltGraph
 
 FACT_COLUMNS = (
     "subject_id", "subject_zh_hant", "subject_zh_hans", "subject_en", "predicate",
@@ -45,7 +49,7 @@ def _local(iri: str, namespace) -> str | None:
     return iri[len(base):] if iri.startswith(base) else None
 
 
-def _collect(build) -> _Tables:
+def _collect(build: BuiltGraph) -> _Tables:
     tables = _Tables()
     kg_type, label, title, date = str(RDF.type), str(RDFS.label), str(DCTERMS.title), str(DCTERMS.date)
     for s, p, o in build.builder.facts:
@@ -93,7 +97,7 @@ def _fact_rows(tables: _Tables) -> list[list[str]]:
     return rows
 
 
-def export_facts_csv(build, directory: Path) -> list[Path]:
+def export_facts_csv(build: BuiltGraph, directory: Path) -> list[Path]:
     """``facts.csv``: one row per (fact, evidence), sorted; UTF-8 with BOM."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -104,7 +108,7 @@ def export_facts_csv(build, directory: Path) -> list[Path]:
     return [path]
 
 
-def export_facts_parquet(build, directory: Path) -> list[Path]:
+def export_facts_parquet(build: BuiltGraph, directory: Path) -> list[Path]:
     """``facts.parquet``: the rows of facts.csv with the same columns (all strings), for pandas/Arrow; needs the
     optional ``pyarrow`` (``pip install 'cngpu-kg[parquet]'``), asked for with ``kg rebuild --format parquet``."""
     import pyarrow as pa
@@ -119,7 +123,7 @@ def export_facts_parquet(build, directory: Path) -> list[Path]:
     return [path]
 
 
-def graphml_graph(build):
+def graphml_graph(build: BuiltGraph):
     """The entity graph as a networkx MultiDiGraph (relations only, figures and bookkeeping left out)."""
     import networkx as nx
 
@@ -144,7 +148,7 @@ def graphml_graph(build):
     return graph
 
 
-def export_graphml(build, directory: Path) -> list[Path]:
+def export_graphml(build: BuiltGraph, directory: Path) -> list[Path]:
     import networkx as nx
 
     path = directory / "graph.graphml"

@@ -1,6 +1,6 @@
-"""Training data and training of the relation model (kg/relation_model.py).
+"""Training data and training of the relation model (kg/claims/relation_model.py).
 
-Each training article is read exactly as the pipeline reads it (``kg.documents.read_document``, kept
+Each training article is read exactly as the pipeline reads it (``kg.ingest.documents.read_document``, kept
 articles, the pipeline's rule mentions with the anaphors of kg/context.py; no NER model), cut into the
 same sentence windows, and every candidate pair of a window is labelled from the gold:
 
@@ -23,7 +23,7 @@ text, names between the pair are placeholders of their class, so a swap would gi
 Calibration and threshold come from internal cross-validation by article over the training articles:
 each round trains on the others, predicts the held-out ones; a map from raw probability and predicate to
 the share of right claims among pairs the rules left alone is fitted on all rounds (Platt scaling with
-one offset per predicate, see kg.relation_model.fit_platt), and the threshold
+one offset per predicate, see kg.claims.relation_model.fit_platt), and the threshold
 is the one that maximises F0.5 of rules + model on the held-out rounds while keeping their precision
 within ``max_precision_drop`` of the rules' own, never below the rules' own held-out precision
 (``floor_at_rules``: a claim the model adds must be expected to be as right as the rules' claims are;
@@ -44,10 +44,11 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from kg import resources
-from kg.documents import read_document
+from kg.claims.relation_model import (NONE, PREDICATES, FitConfig, RelationModel, ViewInfo, calibrated, candidates,
+                                      entity_key, features, fit, fit_platt)
+from kg.claims.sentences import sentence_mentions
+from kg.ingest.documents import read_document
 from kg.model import Article, Mention, OffsetMap, Sentence
-from kg.relation_model import (NONE, PREDICATES, FitConfig, RelationModel, ViewInfo, calibrated, candidates,
-                               entity_key, features, fit, fit_platt)
 from kg.relations import extract_claims
 from kg.sentence_view import SentenceView
 from kg.vocabulary import vocabulary
@@ -194,7 +195,7 @@ class Preparer:
                 forms = self._forms[mention.key] = frozenset(found)
             out |= forms
         if mention.cls == "ProcessNode" and mention.value is not None:
-            from kg.mentions import format_number
+            from kg.mentions.finder import format_number
             nm = format_number(mention.value)
             out |= {key(f"{nm}nm"), key(f"{nm}纳米")}
         return frozenset(out)
@@ -205,8 +206,6 @@ class Preparer:
 
     # -- articles with gold -------------------------------------------------------------------------
     def document(self, path: Path, rows: Sequence[GoldRow], script_copy: bool = True) -> DocData:
-        from kg.pipeline import sentence_mentions
-
         name = Path(path).name
         rel_rows = [r for r in rows if r.predicate in PREDICATES and r.status in ("required", "optional", "forbidden")]
         known = gold_entities(rows)
@@ -605,7 +604,7 @@ class RelationTrainReport:
 def train(out_dir: Path | str | None = None, seed: int = 0, *, sources: Sequence[tuple[Path, Path]] | None = None,
           config: TrainingConfig | None = None, progress: Progress = None) -> RelationTrainReport:
     """`kg train`'s relation part: seeds + every dev article + the rule cases -> ``out_dir`` (models/rel)."""
-    from kg.relation_model import DEFAULT_MODEL_DIR
+    from kg.claims.relation_model import DEFAULT_MODEL_DIR
 
     config = config or TrainingConfig()
     say = progress or (lambda m: None)

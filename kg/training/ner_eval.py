@@ -6,7 +6,7 @@ score its mentions against A's gold `a` rows. Optionally (``relations=True``) al
 the restricted lexicon, rules only and rules + fold model, and score the relations with the shared
 scorer, so the table shows what the model adds on names the lexicon cannot know.
 
-    from kg.ner_eval import loao
+    from kg.training.ner_eval import loao
     report = loao(epochs=8)
     print(report.markdown())
 
@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from kg.mentions.ner import MIN_CONFIDENCE, TARGET_PRECISION
 from kg.model import is_a
-from kg.ner import MIN_CONFIDENCE, TARGET_PRECISION
-from kg.train import (DATA_DIR, DEFAULT_LEXICON, LABELS, ROOT, TrainConfig, lexicon_forms, load_seed_examples, name_key,
-                      train)
+from kg.training.train import (DATA_DIR, DEFAULT_LEXICON, LABELS, ROOT, TrainConfig, lexicon_forms, load_seed_examples,
+                               name_key, train)
 
 GOLD = ROOT / "tests" / "data" / "seeds-gold.tsv"
 SEEDS = ROOT / "seeds"
@@ -63,7 +63,7 @@ def read_gold(path: Path = GOLD) -> dict[str, list[GoldEntity]]:
 
 def kept_articles(path: Path):
     """What the pipeline gives the model: the page's kept articles (documents stage)."""
-    from kg.documents import read_document
+    from kg.ingest.documents import read_document
 
     return read_document(path).kept
 
@@ -167,7 +167,7 @@ def restricted_lexicon(held_out_text: str, out_path: Path, lexicon_path: Path = 
 
 def run_fold(doc: str, workdir: Path, config: TrainConfig, seed: int = 0, relations: bool = False,
              gold: dict[str, list[GoldEntity]] | None = None, min_confidence: float | None = None) -> FoldResult:
-    from kg.ner import NerModel
+    from kg.mentions.ner import NerModel
 
     gold = gold or read_gold()
     page = (SEEDS / doc).read_text(encoding="utf-8")
@@ -214,7 +214,7 @@ def fit_held_out_calibration(report: dict, gold: dict[str, list[GoldEntity]] | N
     Written to `data/ner/calibration.json` by `benchmarks/eval_ner_loao.py --write-calibration`; `kg train`
     stores it with the model, so the shipped confidences mean what they say on real articles.
     """
-    from kg.train import fit_calibration
+    from kg.training.train import fit_calibration
 
     gold = gold or read_gold()
     scored = [pair for f in report["folds"] for pair in judge([tuple(p) for p in f["predictions"]], gold[f["doc"]])]
@@ -389,7 +389,7 @@ def fold_text(docs: Sequence[str], directory: Path = DEV_DIR) -> str:
 def training_keys(held_out_text: str, exclude_docs: Sequence[str], config: TrainConfig) -> set[str]:
     """Keys of every name a fold's model can have met in training: annotated spans of the seeds and the
     other folds' dev articles, silver spans learnt as written, and the (restricted) name pools."""
-    from kg.train import load_name_pools, load_real_examples, load_silver, restrict_pools
+    from kg.training.train import load_name_pools, load_real_examples, load_silver, restrict_pools
 
     keys = {name_key(ex.text[s:e]) for ex in load_seed_examples() for s, e, _ in ex.spans}
     if config.real_gold:
@@ -408,7 +408,7 @@ def kfold_train_fold(index: int, docs: Sequence[str], workdir: Path, config: Tra
     raw predictions on the held-out articles: (doc, text, class, dev-calibrated confidence, junk reason).
     ``reuse``: a model already in the work directory, trained with the same config, is used as it is
     (to re-score a change of the junk filter or the calibration without retraining)."""
-    from kg.ner import NerModel, clean_spans
+    from kg.mentions.ner import NerModel, clean_spans
 
     flat = fold_text(docs)
     model_dir = workdir / f"model-{index}"
@@ -443,7 +443,7 @@ def _kfold_worker(args):
 def score_kfold_fold(fold: dict, gold: dict[str, list[GoldEntity]], threshold: float, calibration: list[list[float]],
                      seen: set[str], junk_filter: bool = True) -> dict:
     """Mention scores of one fold at ``threshold`` on the stage-2 calibrated confidence."""
-    from kg.ner import calibration_step
+    from kg.mentions.ner import calibration_step
 
     by_class: dict[str, Counts] = defaultdict(Counts)
     unseen = Counts()
@@ -472,7 +472,7 @@ def kfold_judged(folds: list[dict], gold: dict[str, list[GoldEntity]]) -> list[t
 
 def kfold_calibration(folds: list[dict], gold: dict[str, list[GoldEntity]]) -> list[list[float]]:
     """Stage 2: isotonic map from the fold models' dev-calibrated confidence to held-out precision (junk filtered)."""
-    from kg.train import fit_calibration
+    from kg.training.train import fit_calibration
 
     return fit_calibration(kfold_judged(folds, gold), bins=12)
 
@@ -493,7 +493,7 @@ def choose_threshold(pairs: list[tuple[float, bool]], target: float = TARGET_PRE
 def cross_fitted(folds: list[dict], gold: dict[str, list[GoldEntity]]) -> list[tuple[float, bool]]:
     """(calibrated confidence, right?) of every fold's held-out mentions, each fold calibrated by the map
     fitted on the other ``folds`` only: out-of-sample, as the maps will be used."""
-    from kg.ner import calibration_step
+    from kg.mentions.ner import calibration_step
 
     pairs = []
     for f in folds:
@@ -622,7 +622,7 @@ def _pick(scored: dict) -> tuple:
 
 def _junk_summary(fold: dict, gold: dict[str, list[GoldEntity]], threshold: float, steps) -> dict:
     """What the junk filter dropped (distinct mentions above the threshold), and how many of them were right."""
-    from kg.ner import calibration_step
+    from kg.mentions.ner import calibration_step
 
     xs, ys = [c[0] for c in steps], [c[1] for c in steps]
     out: dict[str, dict] = {}

@@ -5,11 +5,10 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
-from dataclasses import dataclass
 
-from kg.model import Document
-from kg.namespaces import DCTERMS, DOC, EV, ID, KG, PREFIXES, PROV, RDF, RDFS, SKOS
-from kg.rdf import Iri, Lit, Triple, serialise
+from kg.graph.rdf import Iri, Lit, Triple, serialise
+from kg.model import Document, Fact
+from kg.namespaces import DCTERMS, EV, ID, KG, PREFIXES, PROV, RDF, RDFS, SKOS, document_iri
 from kg.resolve import Entity
 from kg.vocabulary import vocabulary
 
@@ -27,35 +26,14 @@ def kg(local: str) -> Iri:
     return Iri(str(KG) + local)
 
 
-@dataclass(frozen=True)
-class Fact:
-    """A checked claim between resolved entities (``obj`` an entity id, or a number for figures)."""
-
-    subject: str
-    predicate: str
-    obj: "str | float"
-    doc_name: str
-    sentence: str
-    start: int                 # sentence offsets in the decoded file
-    end: int
-    extractor: str
-    confidence: float
-
-    @property
-    def is_figure(self) -> bool:
-        return not isinstance(self.obj, str)
-
-
 def entity_iri(ident: str) -> Iri:
     return Iri(str(ID) + ident)
 
 
 @lru_cache(maxsize=65536)
 def doc_iri(name: str) -> Iri:
-    """``doc:<name>`` without a ``.txt`` suffix; other suffixes stay (``doc:dup.html``), so ``dup.txt`` and
-    ``dup.html`` are two documents. (Only ``x`` beside ``x.txt`` still meet; the pipeline reports that.)"""
-    stem = name[:-4] if name.endswith(".txt") else name
-    return Iri(str(DOC) + stem)
+    """The document's IRI (:func:`kg.namespaces.document_iri`) as a term."""
+    return Iri(document_iri(name))
 
 
 def _object_term(fact: Fact):

@@ -3,14 +3,14 @@
     model = NerModel.load()                     # ConfigError with a `kg train` hint when missing
     mentions = model.find(articles)             # one list of Mention per article, offsets into article.text
 
-The model (see `kg/train.py`) is a character-level BILUO tagger: a small CNN over hash embeddings of
+The model (see `kg/training/train.py`) is a character-level BILUO tagger: a small CNN over hash embeddings of
 each character's Simplified form and shape, a softmax over the 53 tags (B/I/L/U × 13 classes + O),
 and a constrained Viterbi decoder that returns the most probable *valid* tag sequence, so every span is
 well formed. A mention's confidence is the geometric mean of the probabilities of its tags, mapped
 through the isotonic calibration fitted at training time on names the model never saw (so 0.8 means
 about 80 % of such mentions were right there).
 
-Feature set "v2" (ner-zh-v2, kg/ner_features.py) adds per character its jieba word position, a
+Feature set "v2" (ner-zh-v2, kg/mentions/ner_features.py) adds per character its jieba word position, a
 character class and context cues (quotes, next head word, last trigger). ``find`` then runs the junk
 filter ``clean_spans``: edge punctuation is trimmed, and mentions in litter lines (bylines, sources,
 captions, menus), dates and bare figures, personal names, spans made of generic words and fragments of
@@ -41,7 +41,7 @@ PARALLEL_MIN_CHARS = 60_000  # below this, one process is faster than forking a 
 MIN_CONFIDENCE = 0.4       # the lowest threshold: `find` always leaves out mentions right less than 40 % of the time
 #: the share of right mentions the threshold aims at on held-out articles: the threshold is the lowest
 #: confidence (>= MIN_CONFIDENCE) at which the k-fold's held-out mentions were right this often, chosen
-#: per fold on the other folds only (kg.ner_eval.choose_threshold); the model stores it (``min_confidence``)
+#: per fold on the other folds only (kg.training.ner_eval.choose_threshold); the model stores it (``min_confidence``)
 TARGET_PRECISION = 0.8
 _BREAK = re.compile(r"[。！？；!?\n]")
 
@@ -83,12 +83,12 @@ class NerModel:
         try:
             import spacy
 
-            from kg.ner_features import install_norms
+            from kg.mentions.ner_features import install_norms
 
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             features = meta.get("config", {}).get("features", "v1")
             if features == "v2":
-                import kg.ner_features  # noqa: F401  (registers the `kg_features` component)
+                import kg.mentions.ner_features  # noqa: F401  (registers the `kg_features` component)
             nlp = spacy.load(model_dir)
             install_norms(nlp, features)
         except Exception as error:  # a damaged model directory
@@ -400,7 +400,7 @@ def clean_spans(text: str, found: Sequence[tuple[int, int, str, float]]) -> list
             reason = "fragment"
         else:
             if words is None:
-                from kg.ner_features import word_positions
+                from kg.mentions.ner_features import word_positions
 
                 words = word_positions(norm)
                 lines[ls, le] = (norm, words)

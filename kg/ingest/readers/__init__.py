@@ -1,6 +1,6 @@
 """Input readers: one module per input format, one row per format in :data:`REGISTRY`.
 
-A reader turns the decoded text of a file (``kg.decode``) into the text the documents stage analyses,
+A reader turns the decoded text of a file (``kg.ingest.decode``) into the text the documents stage analyses,
 **of the same length**: every offset found on the analysed text is an offset in the file, so the evidence
 points at the original. A reader module has two functions::
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
-from kg.readers import html, text
+from kg.ingest.readers import html, text
 
 __all__ = ["Reader", "REGISTRY", "INPUT_SUFFIXES", "NOT_TEXT_SUFFIXES", "reader_for_text", "reader_for_suffix",
            "formats_named"]

@@ -16,12 +16,12 @@ model:
   lexicon's matches; the spans of dropped-out or held-out lexicon entries are always swapped, never
   learnt as written) and `data/ner/litter.jsonl` (hard negatives); see data/ner/make_real_annotations.py.
 
-Feature set "v2" (``TrainConfig.features``; kg/ner_features.py) adds jieba word positions, a character
+Feature set "v2" (``TrainConfig.features``; kg/mentions/ner_features.py) adds jieba word positions, a character
 class and context cues to the character form and shape of "v1".
 
 The model is a blank `zh` pipeline (character segmenter): a small CNN `tok2vec` (hash embeddings of
 the character's Simplified form and shape; width 48, depth 3) and a `tagger` whose labels are the
-BILUO entity tags (B-Chip, I-Chip, L-Chip, U-Chip, …, O). `kg.ner` decodes its per-character
+BILUO entity tags (B-Chip, I-Chip, L-Chip, U-Chip, …, O). `kg.mentions.ner` decodes its per-character
 probabilities with a constrained Viterbi (valid BILUO sequences only) into spans, and scores each span
 by its tags' probabilities. That beat spaCy's transition-based `ner` on the same features both on
 held-out names (dev F 0.85 vs 0.65) and on speed (no per-character transition loop); `parser=True`
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from kg import resources
-from kg.lexicon import Lexicon
+from kg.mentions.lexicon import Lexicon
 from kg.normalize import char_norm, converter, name_key  # noqa: F401  (char_norm: kept importable from here)
 from kg.vocabulary import vocabulary
 
@@ -96,7 +96,7 @@ class TrainConfig:
     dev_share: float = 0.15         # lexicon dropout: share of each class's names kept out of training
     decoder: str = "viterbi"        # inference spans: "viterbi" (BILUO tagger, constrained decoding) or "ner"
     parser: bool = False            # also train a transition-based `ner` on the shared features
-    features: str = "v2"            # "v1": character form + shape; "v2": + jieba word position, context cues (kg/ner_features.py)
+    features: str = "v2"            # "v1": character form + shape; "v2": + jieba word position, context cues (kg/mentions/ner_features.py)
     real_gold: bool = True          # train on data/ner/dev_gold.jsonl (the dev articles' gold names), less exclude_docs
     real_variants: int = 3          # mention-replaced copies of each dev-gold sentence per epoch
     real_negatives: int = 150       # entity-free dev-article sentences per epoch
@@ -178,7 +178,7 @@ def lexicon_forms(lexicon_path: Path | None = DEFAULT_LEXICON) -> dict[str, list
 
 
 def _lexicon(lexicon_path: Path | None) -> Lexicon | None:
-    """The lexicon at ``lexicon_path`` (read and checked by kg.lexicon), None when there is none."""
+    """The lexicon at ``lexicon_path`` (read and checked by kg.mentions.lexicon), None when there is none."""
     return Lexicon.load(lexicon_path) if lexicon_path and Path(lexicon_path).is_file() else None
 
 
@@ -512,12 +512,12 @@ def make_nlp(config: TrainConfig):
     import spacy
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
-    from kg.ner_features import install_norms
+    from kg.mentions.ner_features import install_norms
 
     install_norms(nlp, config.features)
     attrs, rows = ["NORM", "SHAPE"], [config.embed_rows, 250]
     if config.features == "v2":
-        from kg import ner_features
+        from kg.mentions import ner_features
 
         nlp.add_pipe(ner_features.COMPONENT)
         attrs, rows = attrs + ["LEMMA", "MORPH"], rows + [500, 1000]
@@ -551,7 +551,7 @@ def to_spacy_example(nlp, ex: Example):
 
     doc = nlp.make_doc(ex.text)
     if "kg_features" in nlp.pipe_names:
-        from kg.ner_features import set_features
+        from kg.mentions.ner_features import set_features
 
         set_features(doc)
     ents = []
@@ -633,7 +633,7 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
     import spacy
     from spacy.util import compounding, fix_random_seed, minibatch
 
-    from kg.ner import NerModel
+    from kg.mentions.ner import NerModel
 
     config = config or TrainConfig()
     say = progress or (lambda msg: None)
@@ -730,8 +730,8 @@ def train(out_dir: Path | str = DEFAULT_MODEL_DIR, seed: int = 0, *, config: Tra
 # ------------------------------------------------------------------------------------ relation model
 
 def train_relations(out_dir: Path | str | None = None, seed: int = 0, progress: Callable[[str], None] | None = None):
-    """The relation model (kg/relation_model.py) from the seed gold, every dev article's gold and the rule
-    cases -> ``out_dir`` (default ``models/rel``); see kg/relation_training.py. Deterministic per seed."""
-    from kg.relation_training import train as train_relation_model
+    """The relation model (kg/claims/relation_model.py) from the seed gold, every dev article's gold and the rule
+    cases -> ``out_dir`` (default ``models/rel``); see kg/training/relation_training.py. Deterministic per seed."""
+    from kg.training.relation_training import train as train_relation_model
 
     return train_relation_model(out_dir, seed=seed, progress=progress)

@@ -12,7 +12,7 @@ either side, clause position, modality and comparison words. Never a name's own 
 memorise who does what. Labels that do not fit the pair's domain/range get no probability at all.
 
 The model's raw probability is mapped through a calibration fitted at training time on articles held
-out from each training round (internal cross-validation, see kg/relation_training.py): Platt scaling
+out from each training round (internal cross-validation, see kg/training/relation_training.py): Platt scaling
 with one offset per predicate (some predicates are read far more reliably than others), so
 ``confidence`` 0.8 means about 80 % of such claims were right there. The same held-out rounds choose
 the threshold. In the pipeline the rules speak first: the model adds a claim only for a pair of
@@ -34,8 +34,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from kg.context import CLAUSE_LEAD
 from kg import resources
+from kg.context import CLAUSE_LEAD
 from kg.errors import ConfigError
 from kg.model import Claim, Mention
 from kg.normalize import Normalizer, default_normalizer

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from kg.lexicon import Lexicon, LexiconEntry
+from kg.mentions.lexicon import Lexicon, LexiconEntry
 from kg.model import Mention
 from kg.normalize import Normalizer
 

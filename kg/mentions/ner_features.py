@@ -1,7 +1,7 @@
 """Context features of the NER model (feature set "v2"), set on each character token before `tok2vec`.
 
 The model reads one token per character. Three things a character's own form cannot say are written
-onto its token by the `kg_features` pipeline component (and by kg/train.py on training docs), so the
+onto its token by the `kg_features` pipeline component (and by kg/training/train.py on training docs), so the
 hash embeddings see them:
 
 * ``LEMMA`` = the character's place in its **jieba word** (B/I/E or S for a one-character word), the

@@ -39,10 +39,10 @@ from pathlib import Path
 from statistics import median
 from typing import Callable
 
-from kg.decode import decode_lenient
 from kg.errors import DecodeError
+from kg.ingest.decode import decode_lenient
+from kg.ingest.readers import reader_for_text
 from kg.model import Article, Document, OffsetMap, Sentence
-from kg.readers import reader_for_text
 
 __all__ = ["read_document", "parse_document", "split_sentences", "relevance", "find_date"]
 
