@@ -31,6 +31,10 @@ from kg.sentence_view import ADJACENT, Item, SentenceView
 
 
 ARCHITECTURE = ("Architecture",)
+# between two names of a plain list: a separator, quotes or a 系列 head around it (「天垓」與「智鎧」系列), a
+# generation word after it (最新架構Blackwell和上一代架構Hopper)
+COORDINATED_GAP = re.compile(r"^\s*[”」』\"]?\s*(?:系列)?\s*(?:[、/／]|和|及|与|以及)\s*"
+                             r"(?:(?:上一代|新一代|下一代|最新|前代)\s*(?:架构|芯片|产品|gpu)?)?\s*[“「『\"]?\s*$")
 NODE_QUALIFIES = re.compile(r"\s*(?:先进|成熟)?\s*(?:工艺|制程)\s*的\s*[「“『]?")
 POSSESSED_HEAD = re.compile(r"的\s*(?:高端|旗舰|新款|新一代|首款|自研)?\s*(?:ai|gpu|图形)?\s*(?:芯片|晶片|处理器|加速卡|显卡|gpu|cpu|产品)\s*(?:系列|家族|线)?\s*[「“]?\s*$")
 # X調查的Y / X採購的Y / X拆解的Y: the organisation did something to the product, it did not make it
@@ -53,9 +57,9 @@ def develops(v: SentenceView) -> Iterator[Found]:
             gap = v.gap(prev, it)
             if ADJACENT.match(gap) or MAKER_DESCRIPTOR.match(gap):
                 yield prev, "develops", it, "rule:develops.adjacent"
-                if "的" in gap:   # 沐曦的曦雲C500和曦思N100: the possessive covers the list (up to another owner)
-                    for listed in v.list_from(it, PRODUCT)[1:]:
-                        if v.items[listed.index - 1].is_a(ORG):
+                if "的" in gap:   # 沐曦的曦雲C500和曦思N100: the possessive covers the names coordinated right after
+                    for before, listed in zip(v.items[it.index:], v.items[it.index + 1:]):
+                        if not listed.is_a(PRODUCT) or not COORDINATED_GAP.match(v.gap(before, listed)):
                             break
                         yield prev, "develops", listed, "rule:develops.adjacent"
                 continue
