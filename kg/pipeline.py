@@ -1,7 +1,7 @@
 """The orchestrator: wires the stages, times them and publishes the exports. No stage logic here.
 
 seeds/* ─► ingest ─► mentions ─► context ─► claims ─► resolution ─► ontology check ─► graph ─► exports
-          kg/ingest/ kg/mentions/ kg/context.py kg/claims/ kg/resolve.py kg/check.py  kg/graph/ kg/exporters/
+          kg/ingest/ kg/mentions/ kg/mentions/context.py kg/claims/ kg/resolve.py kg/check.py  kg/graph/ kg/exporters/
 
 Start-up (kg/startup.py) loads and checks every resource once. Mentions and claims are extracted batch by
 batch, here or on Dask workers (kg/parallel.py), and reused from the cache (kg/cache.py); resolution, the
@@ -20,7 +20,7 @@ from kg import exporters, resources
 from kg.cache import ExtractionCache, resources_key
 from kg.check import check_claim, mention_facts, start_validation
 from kg.claims.sentences import article_claims
-from kg.context import with_context
+from kg.mentions.context import with_context
 from kg.errors import InputError
 from kg.graph.builder import GraphBuilder
 from kg.graph.built import BuiltGraph
@@ -37,7 +37,7 @@ from kg.ontology import Ontology
 from kg.parallel import map_locally
 from kg.report import BuildReport, Progress
 from kg.resolve import Resolver
-from kg.rules import check_rules
+from kg.claims.rules import check_rules
 from kg.startup import collect, load_ner_model, load_relation_model, model_warning, raise_problems
 
 #: Articles handed to the NER model at a time (it batches and may fork internally).
@@ -115,7 +115,7 @@ class Pipeline:
 
     def article_mentions(self, view: ArticleView, extra: list[Mention] | None = None) -> list[Mention]:
         """Rule mentions (lexicon + patterns), ``extra`` (the NER model's) where no rule span is, and
-        the anaphors of kg/context.py, sorted by position."""
+        the anaphors of kg/mentions/context.py, sorted by position."""
         return with_context(view.norm, view.sentences,
                             merge(self.finder.find(view.article.text, view.norm), extra or []))
 

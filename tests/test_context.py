@@ -1,15 +1,15 @@
-"""Document context (kg/context.py): 公司 / 該公司 / 其 / 該芯片 read as the thing the article is about."""
+"""Document context (kg/mentions/context.py): 公司 / 該公司 / 其 / 該芯片 read as the thing the article is about."""
 from __future__ import annotations
 
 import pytest
 
-from kg.context import with_context
+from kg.mentions.context import with_context
 from kg.ingest.documents import split_sentences
 from kg.mentions.finder import MentionFinder
 from kg.mentions.lexicon import Lexicon
 from kg.model import Article, Mention, OffsetMap
 from kg.normalize import Normalizer
-from kg.relations import extract_claims
+from kg.claims.relations import extract_claims
 
 
 @pytest.fixture(scope="module")

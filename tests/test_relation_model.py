@@ -19,8 +19,8 @@ from kg.mentions.lexicon import Lexicon
 from kg.model import Article, Mention, OffsetMap, Sentence
 from kg.normalize import Normalizer
 from kg.ontology import Ontology
-from kg.relations import extract_claims
-from kg.sentence_view import SentenceView
+from kg.claims.relations import extract_claims
+from kg.claims.sentence_view import SentenceView
 
 ROOT = Path(__file__).resolve().parents[1]
 KFOLD = ROOT / "benchmarks" / "eval_relation_kfold.py"

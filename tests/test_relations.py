@@ -11,7 +11,7 @@ from kg.mentions.finder import MentionFinder
 from kg.mentions.lexicon import Lexicon
 from kg.model import Article, Mention, OffsetMap, Sentence
 from kg.normalize import Normalizer
-from kg.relations import extract_claims
+from kg.claims.relations import extract_claims
 
 CASES = Path(__file__).parent / "data" / "relations" / "cases.tsv"
 

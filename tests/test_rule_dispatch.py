@@ -1,4 +1,4 @@
-"""kg/rules/dispatch.py skips the frames that cannot give a kept claim; that must never change a claim."""
+"""kg/claims/rules/dispatch.py skips the frames that cannot give a kept claim; that must never change a claim."""
 from __future__ import annotations
 
 import pytest
@@ -7,10 +7,10 @@ from kg.mentions.finder import MentionFinder
 from kg.mentions.lexicon import Lexicon
 from kg.model import Article, OffsetMap, Sentence
 from kg.normalize import Normalizer
-from kg.rules import FRAMES, RULES
-from kg.rules.dispatch import frames_for
-from kg.rules.table import fits, read_table, DEFAULT_PATH
-from kg.sentence_view import SentenceView
+from kg.claims.rules import FRAMES, RULES
+from kg.claims.rules.dispatch import frames_for
+from kg.claims.rules.table import fits, read_table, DEFAULT_PATH
+from kg.claims.sentence_view import SentenceView
 
 ROWS = read_table(DEFAULT_PATH)
 NAME = {fn: name for name, fn in FRAMES.items()}

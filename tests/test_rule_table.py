@@ -9,8 +9,8 @@ import pytest
 
 from kg.errors import ConfigError
 from kg.ontology import Ontology
-from kg.rules import FIGURE_FRAMES, FRAMES, check_rules
-from kg.rules.table import DEFAULT_PATH, check_table, read_table
+from kg.claims.rules import FIGURE_FRAMES, FRAMES, check_rules
+from kg.claims.rules.table import DEFAULT_PATH, check_table, read_table
 
 from test_relations import Reader
 
@@ -34,7 +34,7 @@ def test_every_rule_example_gives_its_triple(row, reader):
 def test_every_rule_example_is_given_by_its_own_rule(row, reader):
     """The example must exercise the row's rule, not another rule giving the same triple."""
     from kg.model import Article, OffsetMap, Sentence
-    from kg.relations import extract_claims
+    from kg.claims.relations import extract_claims
     text = row.example
     norm = reader.normalizer.normalize(text)
     article = Article("case.txt", 0, None, text, OffsetMap(), True, 1.0)
@@ -70,7 +70,7 @@ def _table_with(tmp_path, old: str, new: str) -> Path:
     ("\tlistedOn\tCompany\tExchange\t", "\tlistedOn\tCompany\tMarket\t", "listedOn: range is Exchange, got Market"),
     ("\tlistedOn\tCompany\tExchange\t", "\tlistedOn\tCompany\tBourse\t", "class 'Bourse' is not in the vocabulary"),
     ("rule:listed\tcorporate.listed\t", "rule:listed\tcorporate.listing\t", "no frame 'corporate.listing'"),
-    # the pattern column (kg/rules/patterns.py)
+    # the pattern column (kg/claims/rules/patterns.py)
     ("\tS <acquire> ~14 O+", "\tS <acquires> ~14 O+", "no trigger class 'acquires'"),
     ("\tS <acquire> ~14 O+", "\tS <acquire> ~14 X+", "cannot read"),
     ("\tS <acquire> ~14 O+", "\tS <acquire> ~14 S", "needs one S and one O"),
@@ -116,7 +116,7 @@ def test_a_row_without_example_is_rejected(tmp_path):
 
 
 def test_pipeline_start_up_refuses_a_bad_table_with_file_and_line(tmp_path, monkeypatch):
-    import kg.rules.table as table
+    import kg.claims.rules.table as table
     from kg.pipeline import BuildOptions, Pipeline
 
     bad = _table_with(tmp_path, "rule:listed\tcorporate.listed\tlistedOn\tCompany\tExchange\t",

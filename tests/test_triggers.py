@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from kg.errors import ConfigError
-from kg.triggers import DEFAULT_PATH, read_triggers
+from kg.claims.triggers import DEFAULT_PATH, read_triggers
 
 KG = Path(__file__).resolve().parents[1] / "kg"
 
 
 def _used_classes() -> set[str]:
     """Classes named by the Python frames (trigger("x")) and by the rule table's patterns (<x>)."""
-    from kg.rules.table import DEFAULT_PATH as RULES, read_table
+    from kg.claims.rules.table import DEFAULT_PATH as RULES, read_table
     used = set()
     for path in KG.rglob("*.py"):
         used |= set(re.findall(r"trigger\(\s*[\"'](\w+)[\"']\s*\)", path.read_text(encoding="utf-8")))

@@ -29,8 +29,8 @@ from kg.vocabulary import Vocabulary, read_class_table, vocabulary
 KG_DIR = Path(__file__).resolve().parents[1] / "kg"
 
 VOCABULARY_MODULES = {"kg/vocabulary.py", "kg/ontology.py"}
-RULE_MODULES = {"kg/context.py", "kg/sentence_view.py", "kg/mentions/finder.py", "kg/figures.py", "kg/relations.py"}
-RULE_PACKAGES = ("kg/rules/",)
+RULE_MODULES = {"kg/mentions/context.py", "kg/claims/sentence_view.py", "kg/mentions/finder.py", "kg/claims/figures.py", "kg/claims/relations.py"}
+RULE_PACKAGES = ("kg/claims/rules/",)
 #: (module, assigned name) -> why the class names are there
 ALLOWED = {
     ("kg/mentions/ner.py", "_GENERIC_OK"): "the junk filter's exception for classes whose names are ordinary words",

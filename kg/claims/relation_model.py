@@ -35,12 +35,12 @@ from typing import Callable, Sequence
 import numpy as np
 
 from kg import resources
-from kg.context import CLAUSE_LEAD
+from kg.mentions.context import CLAUSE_LEAD
 from kg.errors import ConfigError
 from kg.model import Claim, Mention
 from kg.normalize import Normalizer, default_normalizer
 from kg.ontology import REQUIRED_OBJECT_PROPERTIES, Ontology
-from kg.sentence_view import LIST_GAP, MODALITY, OBJECT_RIGHT_BEFORE, PREPOSITION_BEFORE, Item, SentenceView
+from kg.claims.sentence_view import LIST_GAP, MODALITY, OBJECT_RIGHT_BEFORE, PREPOSITION_BEFORE, Item, SentenceView
 from kg.vocabulary import vocabulary
 
 DEFAULT_MODEL_DIR = resources.relation_model_dir()

@@ -2,7 +2,7 @@
 
 A sentence that is too long for the rules (pages without full stops) is cut at clause marks into windows of
 at most :data:`MAX_SENTENCE` characters; each window that holds mentions is read by the rules
-(``kg/relations.py``) and then, for pairs the rules left alone, by the relation model.
+(``kg/claims/relations.py``) and then, for pairs the rules left alone, by the relation model.
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from kg.model import ArticleView, Claim, Mention, Sentence
-from kg.relations import extract_claims
-from kg.sentence_view import SentenceView
+from kg.claims.relations import extract_claims
+from kg.claims.sentence_view import SentenceView
 
 if TYPE_CHECKING:
     from kg.claims.relation_model import RelationModel

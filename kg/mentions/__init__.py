@@ -5,5 +5,5 @@ never relations); :mod:`kg.mentions.finder` scans an article for its names (Aho-
 view) and adds what has a shape (process nodes, product codes, names typed by a head noun);
 :mod:`kg.mentions.ner` is the trained NER model (features in :mod:`kg.mentions.ner_features`) that adds the
 names the lexicon does not know; :mod:`kg.mentions.merge` joins the two, the rules winning where both
-speak. (The anaphors of ``kg/context.py`` are added after this stage.)
+speak. (The anaphors of ``kg/mentions/context.py`` are added after this stage.)
 """

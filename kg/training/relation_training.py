@@ -1,7 +1,7 @@
 """Training data and training of the relation model (kg/claims/relation_model.py).
 
 Each training article is read exactly as the pipeline reads it (``kg.ingest.documents.read_document``, kept
-articles, the pipeline's rule mentions with the anaphors of kg/context.py; no NER model), cut into the
+articles, the pipeline's rule mentions with the anaphors of kg/mentions/context.py; no NER model), cut into the
 same sentence windows, and every candidate pair of a window is labelled from the gold:
 
 * positive for predicate p when a ``required``/``optional`` row of that document has p, its subject forms
@@ -49,8 +49,8 @@ from kg.claims.relation_model import (NONE, PREDICATES, FitConfig, RelationModel
 from kg.claims.sentences import sentence_mentions
 from kg.ingest.documents import read_document
 from kg.model import Article, Mention, OffsetMap, Sentence
-from kg.relations import extract_claims
-from kg.sentence_view import SentenceView
+from kg.claims.relations import extract_claims
+from kg.claims.sentence_view import SentenceView
 from kg.vocabulary import vocabulary
 
 ROOT = resources.checkout()               # training reads the checkout (seeds/, tests/data, ../shared)

@@ -1,11 +1,11 @@
 """Relation rule frames, one module per family of predicates. Each frame reads a SentenceView and yields
-(subject item, predicate, object item, rule id); `kg.relations` runs them all. Which rule ids a frame
+(subject item, predicate, object item, rule id); `kg.claims.relations` runs them all. Which rule ids a frame
 gives, their confidences and the order the frames run in are data: ontology/patterns/rules.tsv, whose
-`pattern` column also holds whole rules for the two pattern frames (kg/rules/patterns.py)."""
+`pattern` column also holds whole rules for the two pattern frames (kg/claims/rules/patterns.py)."""
 from __future__ import annotations
 
-from kg.rules import corporate, links, markets, patterns, policy, products
-from kg.rules.table import check_table, read_table, rule_table
+from kg.claims.rules import corporate, links, markets, patterns, policy, products
+from kg.claims.rules.table import check_table, read_table, rule_table
 
 #: every relation frame by its name in the rule table
 FRAMES = {f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}": fn for fn in (
@@ -16,7 +16,7 @@ FRAMES = {f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}": fn for fn in (
     policy.restricts, policy.restricts_listed, policy.located, policy.nationality,
     patterns.verb, patterns.sequence,
 )}
-#: frames of figures (kg/figures.py) are named in the table too
+#: frames of figures (kg/claims/figures.py) are named in the table too
 FIGURE_FRAMES = {"figures.figures"}
 
 
@@ -34,7 +34,7 @@ RULES = _in_table_order()
 
 def check_rules(ontology, path=None) -> None:
     """Start-up check of the rule table against the frames and the loaded vocabulary (ConfigError)."""
-    from kg.rules.table import DEFAULT_PATH
+    from kg.claims.rules.table import DEFAULT_PATH
     check_table(read_table(path or DEFAULT_PATH), set(FRAMES) | FIGURE_FRAMES, ontology, path or DEFAULT_PATH)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kg.rules.common import (
+from kg.claims.rules.common import (
     SAME_CLAUSE_GAP,
     COMPANY,
     EXCHANGE,
@@ -15,7 +15,7 @@ from kg.rules.common import (
     ORG,
     PARTNER_VERB,
 )
-from kg.sentence_view import ADJACENT, SentenceView
+from kg.claims.sentence_view import ADJACENT, SentenceView
 
 
 def listed(v: SentenceView) -> Iterator[Found]:

@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from kg.errors import ConfigError
-from kg.rules.common import Found
-from kg.rules.table import RuleSpec, rule_table
-from kg.sentence_view import Item, SentenceView
-from kg.triggers import trigger
+from kg.claims.rules.common import Found
+from kg.claims.rules.table import RuleSpec, rule_table
+from kg.claims.sentence_view import Item, SentenceView
+from kg.claims.triggers import trigger
 
 _TOKEN = re.compile(r"'[^']*'\??|<[a-z_]+>\??|~\d+|[SO]\+?")
 #: the text between a verb frame's anchor and its second slot: the same clause, no brackets

@@ -1,6 +1,6 @@
 """Which relation frames can give a claim in a sentence, from the classes of its mentions.
 
-`kg.relations` keeps a frame's triple only if the rule table's row for the rule id binds the subject and
+`kg.claims.relations` keeps a frame's triple only if the rule table's row for the rule id binds the subject and
 object classes (``fits``) and the two are different mentions. So a frame none of whose rows finds both
 its subject class and its object class among a sentence's mentions (a class counts with its
 superclasses), or a sentence with fewer than two mentions, can give nothing that is kept: running it
@@ -13,8 +13,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from kg.model import ANCESTORS
-from kg.rules import FRAMES, RULES
-from kg.rules.table import rule_table
+from kg.claims.rules import FRAMES, RULES
+from kg.claims.rules.table import rule_table
 
 #: the rows' (subject classes, object classes) of each frame; None for a figure ("number")
 Binding = tuple[frozenset, frozenset | None]

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from kg.triggers import trigger
-from kg.sentence_view import ADJACENT, Item, SentenceView
+from kg.claims.triggers import trigger
+from kg.claims.sentence_view import ADJACENT, Item, SentenceView
 
 ORG = ("Organization",)
 PRODUCT = ("Product",)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kg.rules.common import (
+from kg.claims.rules.common import (
     COMPARE_VERB,
     COMPAT,
     Found,
@@ -13,7 +13,7 @@ from kg.rules.common import (
     PRODUCT,
     product_after,
 )
-from kg.sentence_view import Item, SentenceView
+from kg.claims.sentence_view import Item, SentenceView
 
 
 def compatible(v: SentenceView) -> Iterator[Found]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kg.triggers import trigger
-from kg.rules.common import (
+from kg.claims.triggers import trigger
+from kg.claims.rules.common import (
     SAME_CLAUSE_GAP,
     APPLIED,
     DEVELOP_VERB,
@@ -19,7 +19,7 @@ from kg.rules.common import (
     its_head,
     launched_product,
 )
-from kg.sentence_view import LIST_SEPARATOR, Item, SentenceView
+from kg.claims.sentence_view import LIST_SEPARATOR, Item, SentenceView
 
 
 # what may stand between a market trigger and the market list (面向大規模數據中心, 主要應用於多個行業的…)

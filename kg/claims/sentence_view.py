@@ -6,8 +6,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from kg.context import FIRM_DESCRIPTOR
-from kg.triggers import trigger
+from kg.mentions.context import FIRM_DESCRIPTOR
+from kg.claims.triggers import trigger
 from kg.model import ANCESTORS, Mention, Sentence
 
 CLAUSE_BREAK = re.compile(r"[，,；;：:！!？?]")

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from kg.model import Claim
-from kg.rules.table import confidence
-from kg.sentence_view import SentenceView
+from kg.claims.rules.table import confidence
+from kg.claims.sentence_view import SentenceView
 
 _NUM = r"(\d+(?:\.\d+)?)"
 _TFLOPS = re.compile(_NUM + r"\s*(?:tflops|tflop|tops(?=.{0,6}(?:fp|单精度|半精度)))")

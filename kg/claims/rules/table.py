@@ -1,7 +1,7 @@
 """The rule table (`ontology/patterns/rules.tsv`): every rule id with its frame, predicate, classes,
 confidence and an example sentence with the triple it must give. One visible place for all of them.
 
-- The *frame* is the Python function in kg/rules/ (or kg/figures.py) that reads a sentence structure and
+- The *frame* is the Python function in kg/claims/rules/ (or kg/claims/figures.py) that reads a sentence structure and
   yields the rule's triples; a frame may serve several rule ids. Frames run in the order of their first
   row, so the table's order is the precedence: when two rules give the same triple the earlier one is kept.
 - The *confidence* goes into the evidence (times the mentions' own confidence).
@@ -11,7 +11,7 @@ confidence and an example sentence with the triple it must give. One visible pla
 - Every *example* is a test (tests/test_rule_table.py): the sentence must give the *expect* triple
   ("subject predicate object", surface forms; a number for figures).
 - A *pattern* makes the row a rule of its own, written as data and read by the ``patterns.verb`` or
-  ``patterns.sequence`` frame (kg/rules/patterns.py explains the notation); Python frames leave it empty.
+  ``patterns.sequence`` frame (kg/claims/rules/patterns.py explains the notation); Python frames leave it empty.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class RuleSpec:
     example: str
     expect: str
     line: int
-    pattern: str = ""      # for the patterns.* frames (kg/rules/patterns.py); empty for a Python frame
+    pattern: str = ""      # for the patterns.* frames (kg/claims/rules/patterns.py); empty for a Python frame
 
 
 def read_table(path: Path) -> list[RuleSpec]:
@@ -92,7 +92,7 @@ def check_table(rows: list[RuleSpec], frames: set[str], ontology, path: Path = D
     for row in rows:
         where = f"{path.name} line {row.line} ({row.id})"
         if row.frame not in frames:
-            problems.append(f"{where}: no frame {row.frame!r} in kg/rules (known: {', '.join(sorted(frames))})")
+            problems.append(f"{where}: no frame {row.frame!r} in kg/claims/rules (known: {', '.join(sorted(frames))})")
         for predicate in row.predicate.split("|"):     # fp32Tflops|fp16Tflops: a frame that gives either
             if predicate not in ontology.object_properties | ontology.datatype_properties:
                 problems.append(f"{where}: predicate {predicate!r} is not in the vocabulary")
@@ -105,7 +105,7 @@ def check_table(rows: list[RuleSpec], frames: set[str], ontology, path: Path = D
                               else ontology.check(predicate, subject, obj))
                     if reason is not None:
                         problems.append(f"{where}: {reason}")
-    from kg.rules.patterns import check_patterns
+    from kg.claims.rules.patterns import check_patterns
     problems += check_patterns(rows, path.name)
     unused = frames - {row.frame for row in rows}
     if unused:

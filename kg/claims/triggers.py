@@ -1,6 +1,6 @@
 """Trigger words of the relation rules (`ontology/triggers.tsv`): spelt once, named by class.
 
-    from kg.triggers import trigger
+    from kg.claims.triggers import trigger
     DEVELOP_VERB = re.compile(trigger("develop"))          # 推出|发布|研发|…
     COMPARE_VERB = re.compile(f"(?:{trigger('compare')})(?:了)?$")
 

@@ -1,16 +1,16 @@
 """The claims stage: typed mentions + trigger words + sentence structure → claims.
 
-Every rule frame (kg/rules/) reads one sentence through its normalised, Simplified view, so triggers are
+Every rule frame (kg/claims/rules/) reads one sentence through its normalised, Simplified view, so triggers are
 written once for all scripts (ontology/triggers.tsv), and yields (subject, predicate, object, rule id).
 Rule ids, their confidences and their precedence live in ontology/patterns/rules.tsv. Rules never
 consult what a name *is* beyond its class: the lexicon knows names, the sentence says the facts."""
 from __future__ import annotations
 
-from kg.figures import figure_claims
+from kg.claims.figures import figure_claims
 from kg.model import Claim, Mention, Sentence
-from kg.rules.dispatch import frames_for
-from kg.rules.table import confidence, fits
-from kg.sentence_view import SentenceView
+from kg.claims.rules.dispatch import frames_for
+from kg.claims.rules.table import confidence, fits
+from kg.claims.sentence_view import SentenceView
 
 
 def extract_claims(sentence: Sentence, norm: str, mentions: list[Mention]) -> list[Claim]:

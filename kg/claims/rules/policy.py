@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kg.rules.common import (
+from kg.claims.rules.common import (
     Found,
     LOCATED_VERB,
     ORG,
@@ -12,7 +12,7 @@ from kg.rules.common import (
     POLICY,
     RESTRICT_VERB,
 )
-from kg.sentence_view import Item, SentenceView
+from kg.claims.sentence_view import Item, SentenceView
 
 
 def restricts(v: SentenceView) -> Iterator[Found]:

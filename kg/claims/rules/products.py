@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kg.triggers import trigger
-from kg.rules.common import (
+from kg.claims.triggers import trigger
+from kg.claims.rules.common import (
     SAME_CLAUSE_GAP,
     BUYER_CONTEXT,
     COMPANY,
@@ -27,7 +27,7 @@ from kg.rules.common import (
     MAKER_DESCRIPTOR,
     product_after,
 )
-from kg.sentence_view import ADJACENT, Item, SentenceView
+from kg.claims.sentence_view import ADJACENT, Item, SentenceView
 
 
 ARCHITECTURE = ("Architecture",)
