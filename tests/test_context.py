@@ -141,3 +141,9 @@ def test_cantonese_this_before_a_measure_word_is_an_anaphor(tools):
     text = "寒武紀今日發佈思元590。呢款晶片採用7納米工藝，主攻雲端訓練市場。"
     claims = _claims(text, tools)
     assert ("MLU590", "usesProcessNode", "node-7nm") in claims, claims
+
+
+def test_a_later_develop_sentence_without_subject_continues_the_previous_one(tools):
+    """後來又研發出了…: the develop verb after an adverb continues the subject named before."""
+    claims = _claims("先說龍芯，最開始是基於MIPS指令集來研發的。後來又研發出了一個真正自主可控的LoongArch指令集。", tools)
+    assert ("Loongson", "develops", "LoongArch") in claims, claims

@@ -31,7 +31,7 @@ FIRM_DESCRIPTOR = (r"(?:国产|国内|中国|美国|本土|头部|知名|领先|
                    r"(?:芯片|晶片|半导体|算力|图形|处理器|存储)?\s*(?:设计)?\s*(?:厂商|公司|企业|独角兽|巨头|龙头|大厂|厂)")
 #: What may stand between a clause break and a name in topic position.
 CLAUSE_LEAD = re.compile(r"^\s*(?:[“「『\"][^”」』\"]{0,14}[”」』\"])?\s*(?:而|但|且|并|同时|此外|另外|其中|目前|当前|如今|"
-                         r"近年来|近日|日前|今年|去年|据悉|据了解|随后|此后|对此|作为[^，。；]{0,12}，?)?\s*"
+                         r"近年来|近日|日前|今年|去年|据悉|据了解|随后|此后|对此|作为[^，。；]{0,12}，?|先说|再说|至于|说到|谈到)?\s*"
                          r"(?:" + FIRM_DESCRIPTOR + r")?\s*$")
 CLAUSE_BREAK = re.compile(r"[，,；;：:！!？?。\n]")
 ORG_CLASSES = ("Company", "ResearchInstitution")
@@ -39,8 +39,9 @@ PRODUCT_CLASSES = ("Product",)
 ARCHITECTURES = ("Architecture",)
 # A sentence that drops its subject (目前已適配通義千問…, 並兼容PyTorch): an adverb, then a verb of the kind the
 # rules read. The adverb stands in for the subject named at the head of the sentence before.
-ZERO_SUBJECT = re.compile(r"\s*((?:目前|如今|当前|现已|此外|同时|随后|此后|另外|并且|并|还|也|已经|已|均|更|可)+)\s*"
-                          r"(?=适配|兼容|支持|推出|发布|采用|面向|应用|覆盖|聚焦|布局|拥有|具备|实现|搭载|配备|集成|基于|主攻|专注|服务于|广泛)")
+ZERO_SUBJECT = re.compile(r"\s*((?:目前|如今|当前|现已|此外|同时|随后|此后|后来|之后|另外|并且|并|还|也|又|再|已经|已|均|更|可)+)\s*"
+                          r"(?=适配|兼容|支持|推出|发布|采用|面向|应用|覆盖|聚焦|布局|拥有|具备|实现|搭载|配备|集成|基于|主攻|专注|服务于|广泛|"
+                          r"研发|研制|开发|打造|设计)")
 #: a sentence opening with a name shaped like an organisation's (2-6 characters + 科技/半導體/…) before a verb
 UNKNOWN_ORG_OPENING = re.compile(r"\s*([\u4e00-\u9fff]{2,6}(?:科技|半导体|微电子|电子|智能|集团|股份|芯片|算力))"
                                  r"\s*(?:有限公司|公司)?\s*(?:于|在|成立|是|为|已|正式|日前|近日|宣布|，|,)")
