@@ -264,8 +264,9 @@ TECH_VERB = re.compile(f"(?:{trigger('tech_use')})(?:了)?"
                        # 採用了經DeepSeek-V2驗證的MLA / 基於業界最早量產的向量擴展RISC-V指令集
                        r"(?P<descriptor>[^，。；、,;：:]{1,16}的[^，。；、,;：:的]{0,4})?\s*[“「]?\s*$")
 FIELD_AFTER = re.compile(r"\s*(?:等)?\s*(?:新兴|前沿|热门|多个|各)?\s*(?:领域|行业|市场|场景)")
-# 基於RISC-V指令集的玄鐵C906處理器: the technology a product named right after is built with
+# 採用7nm製程與2.5D CoWoS封裝技術: between a process node that opens a technology list and the technology
 NODE_THEN_TECH = re.compile(r"^\s*(?:工艺|制程)?\s*(?:工艺|制程)?\s*(?:[、/／]|和|及|与|以及|加上|\+)\s*(?:[\d.]+d)?\s*$")
+# 基於RISC-V指令集的玄鐵C906處理器: the technology a product named right after is built with
 TECH_MODIFIES = re.compile(r"\s*[”」]?\s*(?:架构|指令集|技术|工艺)?\s*的\s*")
 
 
