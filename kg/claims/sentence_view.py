@@ -12,7 +12,9 @@ from kg.model import ANCESTORS, Mention, Sentence
 
 CLAUSE_BREAK = re.compile(r"[，,；;：:！!？?]")
 # text between two items of a list: optional parenthetical note, a separator, an optional descriptor
+# (up to three short members the lexicon does not know may stand between two it knows: 騰訊、美圖、中金及X)
 LIST_GAP = re.compile(r"^\s*[”」』\"]?\s*(?:[（(][^（）()，。]{0,24}[）)]|[^，。；、,;（）()]{0,16}?)\s*(?:[、/／]|和|及|与|以及|或|跟|、以及)\s*"
+                      r"(?:[^，。；、,;（）()\s和及与或]{1,8}\s*、\s*){0,3}"
                       r"[^，。；、,;（）()]{0,12}$|^\s*[”」』\"]\s*[“「『\"]\s*$")
 # after the last item of a clause that only lists (A系列，B系列，)
 BARE_ITEM_TAIL = re.compile(r"\s*(?:系列)?\s*[，,]?\s*")

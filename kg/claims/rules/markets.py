@@ -266,6 +266,12 @@ TECH_VERB = re.compile(f"(?:{trigger('tech_use')})(?:了)?"
 FIELD_AFTER = re.compile(r"\s*(?:等)?\s*(?:新兴|前沿|热门|多个|各)?\s*(?:领域|行业|市场|场景)")
 # 採用7nm製程與2.5D CoWoS封裝技術: between a process node that opens a technology list and the technology
 NODE_THEN_TECH = re.compile(r"^\s*(?:工艺|制程)?\s*(?:工艺|制程)?\s*(?:[、/／]|和|及|与|以及|加上|\+)\s*(?:[\d.]+d)?\s*$")
+# between an owner and its technology: nothing, 的, 等公司的 (the owner closes a list), or a relative clause
+# whose agent the owner is (所採用的, 自研的)
+OWNER_TECH_GAP = re.compile(r"^\s*(?P<others>等\s*(?:[\d一二三四五六七八九十多几]+\s*家)?\s*(?:国内外|国内|国外|海外|中国)?\s*"
+                            r"(?:公司|企业|厂商|厂家|巨头|大厂|芯片商|芯片企业|芯片厂商)?)?\s*"
+                            f"(?P<verb>(?:所|自主|自行)?\\s*(?:{trigger('tech_use')})\\s*)?"
+                            r"(?(verb)的|(?:的)?)\s*$")
 # 基於RISC-V指令集的玄鐵C906處理器: the technology a product named right after is built with
 TECH_MODIFIES = re.compile(r"\s*[”」]?\s*(?:架构|指令集|技术|工艺)?\s*的\s*")
 
@@ -307,9 +313,12 @@ def technologies(v: SentenceView) -> Iterator[Found]:
                 for tech in techs:
                     yield subject, "usesTechnology", tech, "rule:tech.uses"
                 continue
-        # 英偉達CoWoS技術
-        if prev is not None and prev.is_a(ORG) and re.match(r"^\s*(?:的)?\s*$", v.gap(prev, it)):
-            yield prev, "usesTechnology", it, "rule:tech.adjacent"
+        # 英偉達CoWoS技術 / 摩爾線程、英偉達等公司的GPGPU架構 / 寒武紀等廠商所採用的Chiplet技術
+        owner_gap = OWNER_TECH_GAP.match(v.gap(prev, it)) if prev is not None else None
+        if owner_gap is not None and (prev.is_a(ORG) or (owner_gap.group("verb") and prev.is_a(PRODUCT))):
+            owners = v.list_ending_at(prev, ORG) if owner_gap.group("others") and prev.is_a(ORG) else [prev]
+            for owner in owners:
+                yield owner, "usesTechnology", it, "rule:tech.adjacent"
         # CoWoS技術實現8顆H100芯片的3D堆疊
         after = re.match(r"^\s*(?:技术|工艺|方案|架构)?\s*(?:实现|用于|应用于|助力|赋能)(?:了)?", v.norm[it.end:it.end + 10])
         if after:

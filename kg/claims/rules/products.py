@@ -22,6 +22,7 @@ from kg.claims.rules.common import (
     PRODUCT,
     PRODUCT_LEAD,
     PRODUCT_OR_ORG,
+    TECH,
     its_head,
     launched_product,
     MAKER_DESCRIPTOR,
@@ -37,6 +38,8 @@ COORDINATED_GAP = re.compile(r"^\s*[”」』\"]?\s*(?:系列)?\s*(?:[、/／]|�
                              r"(?:(?:上一代|新一代|下一代|最新|前代)\s*(?:架构|芯片|产品|gpu)?)?\s*[“「『\"]?\s*$")
 NODE_QUALIFIES = re.compile(r"\s*(?:先进|成熟)?\s*(?:工艺|制程)\s*的\s*[「“『]?")
 POSSESSED_HEAD = re.compile(r"的\s*(?:高端|旗舰|新款|新一代|首款|自研)?\s*(?:ai|gpu|图形)?\s*(?:芯片|晶片|处理器|加速卡|显卡|gpu|cpu|产品)\s*(?:系列|家族|线)?\s*[「“]?\s*$")
+# a technology or architecture named right before a kind-of-product noun (GPGPU芯片, RISC-V處理器)
+KIND_QUALIFIER = re.compile(r"\s*(?:架构|指令集)?\s*(?:芯片|晶片|处理器|加速卡|显卡|gpu|cpu|soc)")
 # X調查的Y / X採購的Y / X拆解的Y: the organisation did something to the product, it did not make it
 NOT_MAKER_VERB = re.compile(trigger("not_maker"))
 ORIGIN_AFTER = re.compile(r"\s*(?:的)?\s*(?:技术|架构|指令集|授权|ip)?\s*(?:源自|源于|来自|来源于|引进自|授权自|购自|买自|取自)")
@@ -48,13 +51,16 @@ def develops(v: SentenceView) -> Iterator[Found]:
         if not it.is_a(PRODUCT):
             continue
         prev = v.items[it.index - 1] if it.index else None
+        kind = None   # 壁仞科技的GPGPU芯片BR100: a technology that only names the kind of chip stands between
+        if prev is not None and prev.index and prev.is_a(TECH) and KIND_QUALIFIER.match(v.norm, prev.end):
+            kind, prev = prev, v.items[prev.index - 1]
         if BUYER_CONTEXT.match(v.norm, it.end) or ORIGIN_AFTER.match(v.norm, it.end):
             continue   # 字節跳動H20訂單: a buyer, not the maker; 兆芯的x86技術源自威盛: it came from elsewhere
         if v.qualifies_head(it):   # 海光的x86架構CPU: the CPU is the product
             continue
         # 英偉達H100 / 沐曦的MXN100 / 英偉達下一代B100 / 長鑫存儲19納米GDDR6顯存
         if prev is not None and prev.is_a(MAKER):
-            gap = v.gap(prev, it)
+            gap = v.gap(prev, it) if kind is None else v.gap(prev, kind) + v.gap(kind, it)
             if ADJACENT.match(gap) or MAKER_DESCRIPTOR.match(gap):
                 yield prev, "develops", it, "rule:develops.adjacent"
                 if "的" in gap:   # 沐曦的曦雲C500和曦思N100: the possessive covers the names coordinated right after
@@ -77,7 +83,7 @@ def develops(v: SentenceView) -> Iterator[Found]:
             owners = [o for o in v.items[:it.index] if o.start >= clause_start and o.is_a(ORG)]
             if owners:
                 org = owners[-1]
-                between = [b for b in v.items[org.index + 1:it.index] if not b.is_a(MARKET)]
+                between = [b for b in v.items[org.index + 1:it.index] if not b.is_a(MARKET) and b is not kind]
                 modifier = v.gap(org, it)
                 if not between and 2 < len(modifier) <= 18 and not re.search(r"[，。；、]", modifier) \
                         and not re.match(r"与|和|向|对|为|被|从", modifier) and not NOT_MAKER_VERB.search(modifier):
