@@ -16,6 +16,8 @@ CLAUSE_BREAK = re.compile(r"[，,；;：:！!？?]")
 LIST_GAP = re.compile(r"^\s*[”」』\"]?\s*(?:[（(][^（）()，。]{0,24}[）)]|[^，。；、,;（）()]{0,16}?)\s*(?:[、/／]|和|及|与|以及|或|跟|、以及)\s*"
                       r"(?:[^，。；、,;（）()\s和及与或]{1,8}\s*、\s*){0,3}"
                       r"[^，。；、,;（）()]{0,12}$|^\s*[”」』\"]\s*[“「『\"]\s*$")
+# the enumeration comma alone between two names (no 和/與, which may be a preposition: A與B合作)
+ENUMERATION_COMMA = re.compile(r"\s*[”」』]?\s*、\s*[“「『]?\s*")
 # after the last item of a clause that only lists (A系列，B系列，)
 BARE_ITEM_TAIL = re.compile(r"\s*(?:系列)?\s*[，,]?\s*")
 # what may stand between a list member and a name inside its descriptor: no separator, no clause break
@@ -166,8 +168,11 @@ class SentenceView:
 
     def sharing(self, subject: Item, classes: tuple[str, ...]) -> list[Item]:
         """A subject and the items coordinated before it when an 均/都 says the predicate is shared
-        (麒麟9030與昇騰均採用…), else the subject alone."""
+        (麒麟9030與昇騰均採用…) or only enumeration commas join them (海思、飛騰已獲得…), else the subject alone."""
         listed = self.list_from(self.list_ending_at(subject, classes)[0], classes)
+        if subject in listed and listed[-1] is subject and len(listed) > 1 and all(
+                ENUMERATION_COMMA.fullmatch(self.gap(a, b)) for a, b in zip(listed, listed[1:])):
+            return listed   # 海思、飛騰已獲得…: names joined by 、 alone are one coordinated subject
         if subject not in listed or not SHARED.match(self.norm, listed[-1].end):
             return [subject]
         for prev in reversed([it for it in self.items[:listed[0].index] if it.is_a(classes)]):
