@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from kg.claims.triggers import trigger
 from kg.claims.rules.common import (
     Found,
     LOCATED_VERB,
@@ -36,7 +37,11 @@ def restricts(v: SentenceView) -> Iterator[Found]:
 
 RESTRICTED_TARGETS = ("Product", "Organization", "Place")
 LISTED_INTO = re.compile(r"(?:被|遭|已被)?\s*(?:美国|美方|美国商务部)?\s*(?:列入|纳入|加入|列进)\s*$")
-UNDER_POLICY = re.compile(r"(?:受|受到|遭到|遭受|受限于|受限)\s*(?:美国|美方)?\s*(?:的)?\s*(?:新一轮|新一波|最新|新|更严格的?|严格的?)?\s*$")
+UNDER_POLICY = re.compile(r"(?:受|受到|遭到|遭受|(?P<limited>受限于|受限|受制于))\s*(?:美国|美方)?\s*(?:的)?\s*"
+                          r"(?:新一轮|新一波|最新|新|更严格的?|严格的?)?\s*$")
+RESTRICTION_NOUN = re.compile(trigger("restriction_noun"))
+# between the target of 對 and the policy: a kind of party (中國企業), 的 and at most a short descriptor of what is controlled (AI晶片出口)
+TOWARD_TAIL = re.compile(r"\s*(?:企业|公司|厂商|实体|市场|客户)?\s*(?:的)?\s*[^，。；、,;：:的对]{0,8}")
 UNDER_POLICY_TAIL = re.compile(r"\s*(?:的)?\s*(?:影响|限制|制约|打压|冲击|波及)")
 
 
@@ -51,6 +56,15 @@ def _disposed_before(v: SentenceView, trigger: int) -> list[Item]:
         return []
     listed = v.list_ending_at(last, RESTRICTED_TARGETS)
     return listed if DISPOSAL.search(v.norm, 0, listed[0].start) else []
+
+
+def _aimed_at(v: SentenceView, policy: Item) -> Item | None:
+    """The name right after a 對 that the policy names as its target (美國對中國的晶片出口管制 → 中國)."""
+    target = v.items[policy.index - 1] if policy.index else None
+    if target is None or not target.is_a(RESTRICTED_TARGETS) or v.norm[:target.start].rstrip()[-1:] != "对" \
+            or not RESTRICTION_NOUN.search(v.norm, policy.start, policy.end):
+        return None
+    return target if TOWARD_TAIL.fullmatch(v.norm, target.end, policy.start) else None
 
 
 def restricts_listed(v: SentenceView) -> Iterator[Found]:
@@ -75,7 +89,10 @@ def restricts_listed(v: SentenceView) -> Iterator[Found]:
             target = v.subject_before(trigger, RESTRICTED_TARGETS, carry=False)
             if target is not None and not v.modal_between(target.end, trigger):
                 yield policy, "restricts", target, "rule:restricts.listed"
-        elif UNDER_POLICY.search(lead) and UNDER_POLICY_TAIL.match(v.norm, policy.end):
+        elif _aimed_at(v, policy) is not None:   # 美國對中國的晶片出口管制 / 對華為的制裁
+            yield policy, "restricts", _aimed_at(v, policy), "rule:restricts.toward"
+        elif UNDER_POLICY.search(lead) and (UNDER_POLICY.search(lead).group("limited")
+                                            or UNDER_POLICY_TAIL.match(v.norm, policy.end)):
             under = policy.start - (len(lead) - UNDER_POLICY.search(lead).start())
             target = v.subject_before(under, RESTRICTED_TARGETS, carry=False)   # not 美國 of 受到美國出口限制
             if target is not None and target.is_a(("Product",)):   # H20、MI308等晶片均受到…: the list shares it
